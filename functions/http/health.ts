@@ -1,0 +1,9 @@
+import { httpHandler } from '../../shared/http/handler';
+import { json } from '../../shared/http/responses';
+import { checkHealth } from '../../shared/services/health';
+import { dependencyProbes } from '../../shared/services/probes';
+
+export const handler = httpHandler(async () => {
+  const report = await checkHealth(dependencyProbes());
+  return json(report.status === 'ok' ? 200 : 503, report, report.status === 'ok' ? {} : { 'Retry-After': '5' });
+});

@@ -1,0 +1,4 @@
+import { MessageRecord } from '../../shared/domain/records';
+import { batchHandler } from '../../shared/queue/batch-handler';
+
+export const handler = batchHandler('persistMessages', MessageRecord, async () => []);

@@ -1,0 +1,110 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { join } from 'node:path';
+import { localEnvironment, queues, ROOT, SERVICE } from './environment';
+import { logPath } from './paths';
+import { localSqsClient } from './platform';
+import { isPortOpen, LauncherError, waitUntilReady } from './process';
+import { QueueDelivery } from './sqs-delivery';
+
+export interface ApiOptions {
+  stage: string;
+  httpPort: number;
+  lambdaPort: number;
+  /** Run the SQS → consumer delivery loops too (a second API instance for load tests does not). */
+  delivery: boolean;
+  /** Where serverless-offline's output goes: the terminal, or a log file under .local/logs. */
+  output: 'inherit' | 'log';
+  retryDelaySeconds?: number;
+  log?: (line: string) => void;
+}
+
+export interface RunningApi {
+  url: string;
+  logFile?: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the functions under serverless-offline (HTTP on httpPort, Lambda invoke API on lambdaPort,
+ * the schedule events) and, with `delivery`, one SQS delivery loop per queue of infra/queues.json.
+ */
+export async function startApi(options: ApiOptions): Promise<RunningApi> {
+  const { stage, httpPort, lambdaPort } = options;
+  for (const port of [httpPort, lambdaPort]) {
+    if (await isPortOpen(port)) throw new LauncherError(`port ${port} is already in use; stop what holds it or move HTTP_PORT / LAMBDA_PORT`);
+  }
+  const logFile = options.output === 'log' ? logPath(`api-${stage}-${httpPort}`) : undefined;
+  const stdio = logFile ? (['ignore', openSync(logFile, 'a'), openSync(logFile, 'a')] as const) : (['ignore', 'inherit', 'inherit'] as const);
+  // The real node process, in its own process group: `npx sls` would leave it running when killed.
+  const offline: ChildProcess = spawn(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js'), 'offline', 'start', '--stage', stage],
+    {
+      cwd: ROOT,
+      detached: true,
+      stdio: [...stdio],
+      env: { ...process.env, HTTP_PORT: String(httpPort), LAMBDA_PORT: String(lambdaPort), SLS_TELEMETRY_DISABLED: '1' },
+    },
+  );
+  let exited = false;
+  offline.once('exit', () => {
+    exited = true;
+  });
+  const url = `http://127.0.0.1:${httpPort}`;
+  const stopOffline = async () => {
+    if (exited || offline.pid === undefined) return;
+    try {
+      process.kill(-offline.pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+    const deadline = Date.now() + 10_000;
+    while (!exited && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    if (!exited) process.kill(-offline.pid, 'SIGKILL');
+  };
+  try {
+    await waitUntilReady(
+      'serverless-offline',
+      async () => !exited && (await isPortOpen(httpPort)) && (await isPortOpen(lambdaPort)),
+      { timeoutMs: 120_000, logFile: logFile ?? 'the output above', pid: offline.pid },
+    );
+  } catch (error) {
+    await stopOffline();
+    throw error;
+  }
+
+  const deliveries: QueueDelivery[] = [];
+  if (options.delivery) {
+    const env = localEnvironment(stage);
+    const sqs = localSqsClient(stage);
+    for (const [key, queue] of Object.entries(queues)) {
+      const delivery = new QueueDelivery(
+        {
+          queueUrl: env[`${key.toUpperCase()}_QUEUE_URL`]!,
+          functionName: `${SERVICE}-${stage}-${queue.consumer}`,
+          batchSize: queue.batchSize,
+          windowSeconds: queue.maximumBatchingWindow,
+        },
+        {
+          sqs,
+          lambdaEndpoint: `http://127.0.0.1:${lambdaPort}`,
+          region: env.AWS_REGION!,
+          retryDelaySeconds: options.retryDelaySeconds,
+          log: options.log,
+        },
+      );
+      delivery.start();
+      deliveries.push(delivery);
+    }
+  }
+
+  return {
+    url,
+    logFile,
+    async stop() {
+      await Promise.all(deliveries.map((delivery) => delivery.stop()));
+      await stopOffline();
+    },
+  };
+}

@@ -1,0 +1,72 @@
+'use strict';
+// Every local default lives here: ports, credentials, names. The launcher, serverless.yml (through
+// infra/environment.js), the tests and localstack/ all read it, so moving a port is one variable.
+const path = require('node:path');
+const { queues } = require('../queues.json');
+
+const SERVICE = 'chat-system';
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** Ports, each movable by an environment variable of the same name. */
+function localPorts(env = process.env) {
+  const port = (name, fallback) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1 || value > 65535) {
+      throw new Error(`${name} must be a TCP port (1-65535), got "${raw}"`);
+    }
+    return value;
+  };
+  return {
+    mysql: port('MYSQL_PORT', 3306),
+    redis: port('REDIS_PORT', 6379),
+    sqs: port('SQS_PORT', 9324),
+    opensearch: port('OPENSEARCH_PORT', 9200),
+    http: port('HTTP_PORT', 3000),
+    lambda: port('LAMBDA_PORT', 3002),
+    // `npm test` runs its own API instance, so it can run beside `npm start`.
+    testHttp: port('TEST_HTTP_PORT', 3100),
+    testLambda: port('TEST_LAMBDA_PORT', 3102),
+  };
+}
+
+const queueName = (stage, key) => `${SERVICE}-${stage}-${key}`;
+const deadLetterQueueName = (stage, key) => `${queueName(stage, key)}-dlq`;
+
+/**
+ * The Lambda environment for a local stage. Each stage gets its own database, Redis database,
+ * queues and search index, so `npm test` (stage "test") never touches the data of `npm start`
+ * (stage "local") even when both run on the same services.
+ */
+function localEnvironment(stage = 'local', env = process.env) {
+  const ports = localPorts(env);
+  const sqsEndpoint = `http://127.0.0.1:${ports.sqs}`;
+  const queueUrl = (name) => `${sqsEndpoint}/000000000000/${name}`;
+  const environment = {
+    STAGE: stage,
+    AWS_REGION: env.AWS_REGION || 'us-east-1',
+    MYSQL_HOST: '127.0.0.1',
+    MYSQL_PORT: String(ports.mysql),
+    MYSQL_USER: 'chat',
+    MYSQL_PASSWORD: 'chat',
+    MYSQL_DATABASE: `chat_${stage}`,
+    MYSQL_POOL_SIZE: '4',
+    REDIS_URL: `redis://127.0.0.1:${ports.redis}/${stage === 'test' ? 1 : 0}`,
+    SQS_ENDPOINT: sqsEndpoint,
+    OPENSEARCH_URL: `http://127.0.0.1:${ports.opensearch}`,
+    OPENSEARCH_INDEX_PREFIX: `${stage}_`,
+    // Local SQS servers accept any credentials; the SDK only insists that some exist.
+    AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID || 'local',
+    AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY || 'local',
+    // The Lambda runtime here is nodejs20.x, which the SDK warns about on every cold start.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  for (const key of Object.keys(queues)) {
+    environment[`${key.toUpperCase()}_QUEUE_URL`] = queueUrl(queueName(stage, key));
+    environment[`${key.toUpperCase()}_DLQ_URL`] = queueUrl(deadLetterQueueName(stage, key));
+  }
+  return environment;
+}
+
+module.exports = { SERVICE, ROOT, localPorts, localEnvironment, queueName, deadLetterQueueName, queues };

@@ -1,0 +1,161 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createConnection } from 'mysql2/promise';
+import { applyMigrations, readMigrations } from '../../shared/adapters/migrations';
+import { deadLetterQueueName, localEnvironment, localPorts, queueName, queues, ROOT } from './environment';
+import { LOCAL_DIR, servicePaths } from './paths';
+import { detail, isPortOpen, LauncherError, readPid, step, stopDaemon } from './process';
+import { adminConnection, mariadb } from './services/mariadb';
+import { elasticmq } from './services/elasticmq';
+import { opensearch } from './services/opensearch';
+import { redis } from './services/redis';
+import type { LocalService } from './services/types';
+
+/** The stages that share the local services: `npm start` uses local, `npm test` uses test. */
+export const LOCAL_STAGES = ['local', 'test'];
+
+const SERVICE_DIRS = ['mariadb', 'redis', 'elasticmq', 'opensearch'] as const;
+
+function localServices(): LocalService[] {
+  const ports = localPorts();
+  return [mariadb(ports.mysql), redis(ports.redis), elasticmq(ports.sqs, LOCAL_STAGES), opensearch(ports.opensearch)];
+}
+
+export interface ServicesState {
+  started: string[];
+  reused: string[];
+}
+
+/**
+ * Installs what is missing and starts every service that is not already answering on its port,
+ * in parallel (OpenSearch takes longest). Returns which were started and which were reused.
+ */
+export async function ensureServices(): Promise<ServicesState> {
+  const services = localServices();
+  step('checking installed software');
+  for (const service of services) service.install();
+  const state: ServicesState = { started: [], reused: [] };
+  await Promise.all(
+    services.map(async (service) => {
+      if (await isPortOpen(service.port)) {
+        if (!(await service.isReady())) {
+          throw new LauncherError(`port ${service.port} is taken by something that is not a ready ${service.name}; stop it or move the port`);
+        }
+        detail(`${service.name}: reusing the server already on 127.0.0.1:${service.port}`);
+        state.reused.push(service.name);
+        return;
+      }
+      step(`starting ${service.name} on 127.0.0.1:${service.port}`);
+      const startedAt = Date.now();
+      await service.start();
+      detail(`${service.name}: ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+      state.started.push(service.name);
+    }),
+  );
+  return state;
+}
+
+/** Creates each stage's database and the application user, idempotently. */
+export async function provisionDatabases(stages = LOCAL_STAGES): Promise<void> {
+  const { mysql } = localPorts();
+  const connection = await adminConnection(mysql).catch((error: Error) => {
+    throw new LauncherError(
+      `cannot administer the MySQL server on 127.0.0.1:${mysql} (${error.message}). ` +
+        'For a server this launcher did not start, set MYSQL_ADMIN_USER / MYSQL_ADMIN_PASSWORD, or move MYSQL_PORT.',
+    );
+  });
+  try {
+    for (const stage of stages) {
+      const env = localEnvironment(stage);
+      await connection.query(
+        `CREATE DATABASE IF NOT EXISTS \`${env.MYSQL_DATABASE}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+      );
+      for (const host of ['127.0.0.1', 'localhost']) {
+        await connection.query(`CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?`, [env.MYSQL_USER, host, env.MYSQL_PASSWORD]);
+        await connection.query(`GRANT ALL PRIVILEGES ON \`${env.MYSQL_DATABASE}\`.* TO ?@?`, [env.MYSQL_USER, host]);
+      }
+    }
+  } finally {
+    await connection.end();
+  }
+}
+
+/** Applies infra/migrations to a stage's database, as the application user. */
+export async function migrate(stage: string): Promise<string[]> {
+  const env = localEnvironment(stage);
+  const connection = await createConnection({
+    host: env.MYSQL_HOST,
+    port: Number(env.MYSQL_PORT),
+    user: env.MYSQL_USER,
+    password: env.MYSQL_PASSWORD,
+    database: env.MYSQL_DATABASE,
+    multipleStatements: true,
+  });
+  try {
+    const applied = await applyMigrations(connection, readMigrations(join(ROOT, 'infra', 'migrations')));
+    return applied.map((m) => `${m.version}_${m.name}`);
+  } finally {
+    await connection.end();
+  }
+}
+
+/**
+ * Creates a stage's queues and DLQs from infra/queues.json through the SQS API, so a reused SQS
+ * server (another ElasticMQ, LocalStack) gets them too. CreateQueue is idempotent.
+ */
+export async function ensureQueues(stage: string): Promise<void> {
+  const sqs = localSqsClient(stage);
+  try {
+    for (const [key, queue] of Object.entries(queues)) {
+      const dlq = await sqs.send(new CreateQueueCommand({ QueueName: deadLetterQueueName(stage, key) }));
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
+      );
+      await sqs.send(
+        new CreateQueueCommand({
+          QueueName: queueName(stage, key),
+          Attributes: {
+            VisibilityTimeout: String(queue.visibilityTimeout),
+            RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount: queue.maxReceiveCount }),
+          },
+        }),
+      );
+    }
+  } finally {
+    sqs.destroy();
+  }
+}
+
+/** An SQS client for a local stage's queues (local SQS servers accept any credentials). */
+export function localSqsClient(stage: string): SQSClient {
+  const env = localEnvironment(stage);
+  return new SQSClient({
+    region: env.AWS_REGION,
+    endpoint: env.SQS_ENDPOINT,
+    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! },
+  });
+}
+
+/** Everything a stage needs once the services run: database, user, schema, queues. */
+export async function prepareStage(stage: string): Promise<void> {
+  const applied = await migrate(stage);
+  detail(`${stage}: ${applied.length ? `applied ${applied.join(', ')}` : 'schema up to date'}`);
+  await ensureQueues(stage);
+}
+
+/** Stops the services this launcher started (it recorded their pids); reused ones are left alone. */
+export async function stopServices(): Promise<string[]> {
+  const stopped: string[] = [];
+  await Promise.all(
+    SERVICE_DIRS.map(async (service) => {
+      const { pidFile } = servicePaths(service);
+      if (readPid(pidFile) !== undefined && (await stopDaemon(pidFile))) stopped.push(service);
+    }),
+  );
+  return stopped;
+}
+
+export function hasLocalState(): boolean {
+  return existsSync(LOCAL_DIR) && readdirSync(LOCAL_DIR).length > 0;
+}

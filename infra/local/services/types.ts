@@ -1,0 +1,11 @@
+/** A local service: reused when something already answers on its port, else started by us. */
+export interface LocalService {
+  name: string;
+  port: number;
+  /** Installs what is missing; idempotent and fast when everything is present. */
+  install(): void;
+  /** Starts the server, returning once it answers; only called when the port is free. */
+  start(): Promise<void>;
+  /** Answers true when the server on the port is ready for work. */
+  isReady(): Promise<boolean>;
+}

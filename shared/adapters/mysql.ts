@@ -1,0 +1,34 @@
+import { createPool, type Pool, type PoolOptions } from 'mysql2/promise';
+import { config, type Config } from '../config';
+
+/** Connection options shared by the Lambda pool, the migration runner and the tests. */
+export function mysqlOptions(mysql: Config['mysql'] = config().mysql): PoolOptions {
+  return {
+    host: mysql.host,
+    port: mysql.port,
+    user: mysql.user,
+    password: mysql.password,
+    database: mysql.database,
+    charset: 'utf8mb4_unicode_ci',
+    // Timestamps are stored and read as UTC, whatever the server's or the container's time zone.
+    timezone: 'Z',
+    connectTimeout: 3000,
+    enableKeepAlive: true,
+  };
+}
+
+let pool: Pool | undefined;
+
+/**
+ * The one pool of this Lambda container. Small on purpose: each container serves one request at a
+ * time, and many containers share the database (through RDS Proxy in AWS).
+ */
+export function mysqlPool(): Pool {
+  pool ??= createPool({
+    ...mysqlOptions(),
+    connectionLimit: config().mysql.poolSize,
+    maxIdle: config().mysql.poolSize,
+    idleTimeout: 60_000,
+  });
+  return pool;
+}

@@ -1,0 +1,57 @@
+import { createConnection } from 'mysql2/promise';
+import { migrate, provisionDatabases } from '../../infra/local/platform';
+
+const connect = () =>
+  createConnection({
+    host: process.env.MYSQL_HOST,
+    port: Number(process.env.MYSQL_PORT),
+    user: process.env.MYSQL_USER,
+    password: process.env.MYSQL_PASSWORD,
+    database: process.env.MYSQL_DATABASE,
+  });
+
+describe('migrations', () => {
+  it('apply to an empty database, then a second run applies nothing and fails nothing', async () => {
+    // A stage of its own gets a fresh database (chat_migrations_check).
+    const stage = 'migrations_check';
+    await provisionDatabases([stage]);
+    const admin = await connect();
+    await admin.query('DROP DATABASE IF EXISTS chat_migrations_check');
+    await admin.query('CREATE DATABASE chat_migrations_check');
+    try {
+      const first = await migrate(stage);
+      const second = await migrate(stage);
+
+      expect(first[0]).toBe('001_create_tables');
+      expect(second).toEqual([]);
+      const [rows] = await admin.query<any[]>('SELECT version FROM chat_migrations_check.schema_migrations ORDER BY version');
+      expect(rows.map((r) => `${r.version}`)).toEqual(first.map((name) => name.slice(0, 3)));
+    } finally {
+      await admin.query('DROP DATABASE IF EXISTS chat_migrations_check');
+      await admin.end();
+    }
+  });
+
+  it('creates InnoDB utf8mb4 tables with the unique keys of DESIGN §3', async () => {
+    const db = await connect();
+    const [tables] = await db.query<any[]>(
+      `SELECT TABLE_NAME AS name, ENGINE AS engine, TABLE_COLLATION AS collation
+         FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ('applications', 'chats', 'messages')`,
+    );
+    const [keys] = await db.query<any[]>(
+      `SELECT TABLE_NAME AS tbl, INDEX_NAME AS name, GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) AS columns
+         FROM information_schema.STATISTICS
+        WHERE TABLE_SCHEMA = DATABASE() AND NON_UNIQUE = 0 AND INDEX_NAME <> 'PRIMARY'
+        GROUP BY TABLE_NAME, INDEX_NAME`,
+    );
+    await db.end();
+
+    expect(tables).toHaveLength(3);
+    for (const table of tables) {
+      expect(table.engine).toBe('InnoDB');
+      expect(table.collation).toMatch(/^utf8mb4_/);
+    }
+    const unique = keys.map((k) => `${k.tbl}(${k.columns})`);
+    expect(unique).toEqual(expect.arrayContaining(['applications(token)', 'chats(application_id,number)', 'messages(chat_id,number)']));
+  });
+});
