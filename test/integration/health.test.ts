@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { api } from '../helpers/api';
 import { eventually } from '../helpers/eventually';
 import { startSecondApi } from '../helpers/second-api';
+import { localPorts } from '../../infra/local/environment';
 import { isPortOpen } from '../../infra/local/process';
 
 describe('GET /api/v1/health', () => {
@@ -47,11 +48,11 @@ describe('GET /api/v1/health', () => {
 
   it('answers 503 naming Redis when the Redis it uses stops, and 200 again when it is back', async () => {
     // A throwaway Redis on its own port, and an API instance wired to it: stopping it harms no one.
-    const port = 6390 + Math.floor(Math.random() * 50);
+    const port = localPorts().redis + 20 + Math.floor(Math.random() * 20);
     const startRedis = () => spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     let redis = startRedis();
     await eventually(async () => expect(await isPortOpen(port)).toBe(true));
-    const second = await startSecondApi(3150, { REDIS_PORT: String(port) });
+    const second = await startSecondApi(localPorts().testHttp + 50, { REDIS_PORT: String(port) });
     try {
       expect((await api('GET', '/api/v1/health', { baseUrl: second.url })).status).toBe(200);
 
