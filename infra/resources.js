@@ -1,0 +1,586 @@
+'use strict';
+// CloudFormation resources.
+//
+// Every stage gets the queues, built from the single queue definition (infra/queues.json).
+// Local stages (local, test) stop there: `npm start` runs MySQL, Redis, SQS and OpenSearch on
+// 127.0.0.1. Every other stage also gets the data stores, in the operator's VPC:
+//   Aurora MySQL 3 (Serverless v2) behind RDS Proxy, credentials generated into Secrets Manager;
+//   ElastiCache Redis (replication group, TLS, encryption at rest, AUTH token);
+//   Amazon OpenSearch Service 2.19 (VPC, encryption at rest, node-to-node, HTTPS only, IAM access).
+// The Lambda functions join the VPC through `provider.vpc` (the `vpc` export below).
+//
+// Settings are read at package time, each from a Serverless param or an environment variable
+// (`--param="vpcId=vpc-0abc"` or `VPC_ID=vpc-0abc`). The VPC ones become the defaults of typed
+// CloudFormation parameters: packaging works without them (the template stays valid), and a deploy
+// without them stops before it changes anything ("Parameters: [VpcId, VpcSubnetIds] must have values").
+const { queues } = require('./queues.json');
+
+const SERVICE = 'chat-system';
+const LOCAL_STAGES = new Set(['local', 'test']);
+const isLocalStage = (stage) => LOCAL_STAGES.has(stage);
+
+/** The database user CloudFormation creates; the password is generated into Secrets Manager. */
+const DATABASE_USER = 'chat';
+const DATABASE_NAME = 'chat';
+const DATABASE_PORT = 3306;
+
+const pascal = (key) => key.charAt(0).toUpperCase() + key.slice(1);
+const logicalQueueId = (key) => `${pascal(key)}Queue`;
+const logicalDeadLetterQueueId = (key) => `${pascal(key)}DeadLetterQueue`;
+
+/** Logical ids of the AWS-only resources that infra/environment.js reads. */
+const ids = {
+  lambdaSecurityGroup: 'LambdaSecurityGroup',
+  dataSecurityGroup: 'DataSecurityGroup',
+  databaseSecret: 'DatabaseSecret',
+  databaseCluster: 'DatabaseCluster',
+  databaseProxy: 'DatabaseProxy',
+  redisAuthSecret: 'RedisAuthSecret',
+  redis: 'RedisReplicationGroup',
+  openSearch: 'OpenSearchDomain',
+};
+
+/** Settings of the AWS stages: [Serverless param, environment variable, default]. */
+const SETTINGS = {
+  vpcId: ['vpcId', 'VPC_ID', null],
+  vpcSubnetIds: ['vpcSubnetIds', 'VPC_SUBNET_IDS', null],
+  vpcSecurityGroupIds: ['vpcSecurityGroupIds', 'VPC_SECURITY_GROUP_IDS', null],
+  sqsVpcEndpoint: ['sqsVpcEndpoint', 'SQS_VPC_ENDPOINT', 'false'],
+  databaseEngineVersion: ['databaseEngineVersion', 'DATABASE_ENGINE_VERSION', '8.0.mysql_aurora.3.10.0'],
+  databaseMinCapacity: ['databaseMinCapacity', 'DATABASE_MIN_CAPACITY', '0.5'],
+  databaseMaxCapacity: ['databaseMaxCapacity', 'DATABASE_MAX_CAPACITY', '8'],
+  databaseInstances: ['databaseInstances', 'DATABASE_INSTANCES', '2'],
+  redisNodeType: ['redisNodeType', 'REDIS_NODE_TYPE', 'cache.t4g.small'],
+  openSearchInstanceType: ['openSearchInstanceType', 'OPENSEARCH_INSTANCE_TYPE', 'm6g.large.search'],
+  openSearchVolumeSize: ['openSearchVolumeSize', 'OPENSEARCH_VOLUME_SIZE', '20'],
+  deletionProtection: ['deletionProtection', 'DELETION_PROTECTION', null],
+};
+
+async function stageOf({ resolveVariable }) {
+  return resolveVariable('sls:stage');
+}
+
+async function settingsOf({ resolveVariable }, stage) {
+  const settings = {};
+  for (const [name, [param, env, fallback]] of Object.entries(SETTINGS)) {
+    const value = await resolveVariable(`param:${param}, env:${env}, null`);
+    settings[name] = value === null || value === undefined || String(value).trim() === '' ? fallback : String(value).trim();
+  }
+  return validate(settings, stage);
+}
+
+const list = (value) => (value ? value.split(',').map((item) => item.trim()).filter(Boolean) : []);
+
+function validate(settings, stage) {
+  const fail = (message) => {
+    throw new Error(`infra/resources.js (stage "${stage}"): ${message}`);
+  };
+  const subnets = list(settings.vpcSubnetIds);
+  const groups = list(settings.vpcSecurityGroupIds);
+  if (settings.vpcId && !/^vpc-[0-9a-f]+$/.test(settings.vpcId)) fail(`vpcId "${settings.vpcId}" is not a VPC id`);
+  for (const subnet of subnets) if (!/^subnet-[0-9a-f]+$/.test(subnet)) fail(`"${subnet}" is not a subnet id`);
+  if (subnets.length === 1) fail('vpcSubnetIds needs at least two private subnets in different Availability Zones');
+  for (const group of groups) if (!/^sg-[0-9a-f]+$/.test(group)) fail(`"${group}" is not a security group id`);
+  // A Lambda function takes at most 5 security groups; the stack adds its own.
+  if (groups.length > 4) fail('vpcSecurityGroupIds takes at most 4 security groups');
+  const number = (name, min, max, integer = false) => {
+    const value = Number(settings[name]);
+    if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+      fail(`${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}]`);
+    }
+    return value;
+  };
+  const bool = (name) => {
+    if (!/^(true|false)$/.test(settings[name])) fail(`${name} must be true or false`);
+    return settings[name] === 'true';
+  };
+  if (settings.deletionProtection === null) settings.deletionProtection = String(stage === 'prod');
+  const result = {
+    ...settings,
+    vpcSubnetIds: subnets,
+    vpcSecurityGroupIds: groups,
+    sqsVpcEndpoint: bool('sqsVpcEndpoint'),
+    deletionProtection: bool('deletionProtection'),
+    databaseMinCapacity: number('databaseMinCapacity', 0, 256),
+    databaseMaxCapacity: number('databaseMaxCapacity', 1, 256),
+    databaseInstances: number('databaseInstances', 1, 16, true),
+    openSearchVolumeSize: number('openSearchVolumeSize', 10, 16384, true),
+  };
+  if (result.databaseMinCapacity > result.databaseMaxCapacity) fail('databaseMinCapacity exceeds databaseMaxCapacity');
+  return result;
+}
+
+/** The OpenSearch domain name: 3-28 characters, lowercase letters, digits and hyphens. */
+function openSearchDomainName(stage) {
+  const name = `${SERVICE}-${stage}`;
+  if (!/^[a-z][a-z0-9-]{2,27}$/.test(name)) {
+    throw new Error(
+      `stage "${stage}": the OpenSearch domain name "${name}" must be 3-28 lowercase letters, digits or hyphens`,
+    );
+  }
+  return name;
+}
+
+/**
+ * Explicit DeletionPolicy and UpdateReplacePolicy for a stateful resource. With deletion protection
+ * (the default of the prod stage) data outlives the stack: queues (in-flight records), secrets (the
+ * credentials of a retained snapshot) and the search domain are retained, Aurora leaves a snapshot.
+ * Without it, `sls remove` removes everything.
+ */
+const retention = (protect, kept = 'Retain') => {
+  const policy = protect ? kept : 'Delete';
+  return { DeletionPolicy: policy, UpdateReplacePolicy: policy };
+};
+
+function queueResources(stage, protect = null) {
+  // Local stages (protect === null) keep the bare queues they always had.
+  const policies = protect === null ? {} : retention(protect);
+  const resources = {};
+  for (const [key, queue] of Object.entries(queues)) {
+    resources[logicalDeadLetterQueueId(key)] = {
+      Type: 'AWS::SQS::Queue',
+      ...policies,
+      Properties: {
+        QueueName: `${SERVICE}-${stage}-${key}-dlq`,
+        MessageRetentionPeriod: 1209600,
+      },
+    };
+    resources[logicalQueueId(key)] = {
+      Type: 'AWS::SQS::Queue',
+      ...policies,
+      Properties: {
+        QueueName: `${SERVICE}-${stage}-${key}`,
+        VisibilityTimeout: queue.visibilityTimeout,
+        MessageRetentionPeriod: queue.messageRetentionPeriod,
+        RedrivePolicy: {
+          deadLetterTargetArn: { 'Fn::GetAtt': [logicalDeadLetterQueueId(key), 'Arn'] },
+          maxReceiveCount: queue.maxReceiveCount,
+        },
+      },
+    };
+  }
+  return resources;
+}
+
+function parameters(settings) {
+  const withDefault = (parameter, values) =>
+    values.length ? { ...parameter, Default: values.join(',') } : parameter;
+  const result = {
+    VpcId: withDefault(
+      {
+        Type: 'AWS::EC2::VPC::Id',
+        Description: 'VPC of the Lambda functions and data stores (Serverless param vpcId or env VPC_ID)',
+      },
+      settings.vpcId ? [settings.vpcId] : [],
+    ),
+    VpcSubnetIds: withDefault(
+      {
+        Type: 'List<AWS::EC2::Subnet::Id>',
+        Description:
+          'Private subnets, at least two, the first two in different Availability Zones, with a route to SQS ' +
+          '(NAT gateway or SQS interface endpoint) (Serverless param vpcSubnetIds or env VPC_SUBNET_IDS)',
+      },
+      settings.vpcSubnetIds,
+    ),
+  };
+  if (settings.vpcSecurityGroupIds.length) {
+    result.VpcSecurityGroupIds = {
+      Type: 'List<AWS::EC2::SecurityGroup::Id>',
+      Description: 'Extra security groups for the Lambda functions (Serverless param vpcSecurityGroupIds)',
+      Default: settings.vpcSecurityGroupIds.join(','),
+    };
+  }
+  return result;
+}
+
+function networkResources(stage, settings) {
+  const ingress = (from, port, description) => ({
+    Type: 'AWS::EC2::SecurityGroupIngress',
+    Properties: {
+      GroupId: { 'Fn::GetAtt': [ids.dataSecurityGroup, 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [from, 'GroupId'] },
+      IpProtocol: 'tcp',
+      FromPort: port,
+      ToPort: port,
+      Description: description,
+    },
+  });
+  const resources = {
+    // The Lambda functions' own group: the data stores admit it and nothing else.
+    [ids.lambdaSecurityGroup]: {
+      Type: 'AWS::EC2::SecurityGroup',
+      Properties: {
+        GroupDescription: `${SERVICE}-${stage} Lambda functions`,
+        VpcId: { Ref: 'VpcId' },
+      },
+    },
+    [ids.dataSecurityGroup]: {
+      Type: 'AWS::EC2::SecurityGroup',
+      Properties: {
+        GroupDescription: `${SERVICE}-${stage} RDS Proxy, Aurora, ElastiCache, OpenSearch`,
+        VpcId: { Ref: 'VpcId' },
+      },
+    },
+    DataIngressMysqlFromLambda: ingress(ids.lambdaSecurityGroup, DATABASE_PORT, 'Lambda to RDS Proxy'),
+    DataIngressMysqlFromProxy: ingress(ids.dataSecurityGroup, DATABASE_PORT, 'RDS Proxy to Aurora'),
+    DataIngressRedisFromLambda: ingress(ids.lambdaSecurityGroup, 6379, 'Lambda to ElastiCache'),
+    DataIngressHttpsFromLambda: ingress(ids.lambdaSecurityGroup, 443, 'Lambda to OpenSearch and VPC endpoints'),
+  };
+  if (settings.sqsVpcEndpoint) {
+    // Only for subnets without a NAT route: the API functions send to SQS from inside the VPC.
+    resources.SqsVpcEndpoint = {
+      Type: 'AWS::EC2::VPCEndpoint',
+      Properties: {
+        VpcEndpointType: 'Interface',
+        ServiceName: { 'Fn::Sub': 'com.amazonaws.${AWS::Region}.sqs' },
+        VpcId: { Ref: 'VpcId' },
+        SubnetIds: { Ref: 'VpcSubnetIds' },
+        SecurityGroupIds: [{ Ref: ids.dataSecurityGroup }],
+        PrivateDnsEnabled: true,
+      },
+    };
+  }
+  return resources;
+}
+
+/**
+ * `chat-system-<stage>-<purpose>-<stack uuid>`: recognisable (and matchable in IAM policies), yet new
+ * for every creation of the stack, because a deleted or retained secret keeps its name taken.
+ */
+const secretName = (stage, purpose) => ({
+  'Fn::Sub': [
+    `${SERVICE}-${stage}-${purpose}-\${StackUuid}`,
+    { StackUuid: { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] } },
+  ],
+});
+
+function databaseResources(stage, settings) {
+  const secretValue = (key) => ({ 'Fn::Sub': `{{resolve:secretsmanager:\${${ids.databaseSecret}}:SecretString:${key}}}` });
+  const protect = settings.deletionProtection;
+  const resources = {
+    [ids.databaseSecret]: {
+      Type: 'AWS::SecretsManager::Secret',
+      ...retention(protect),
+      Properties: {
+        Name: secretName(stage, 'mysql'),
+        Description: `${SERVICE}-${stage} Aurora MySQL credentials (read by RDS Proxy)`,
+        GenerateSecretString: {
+          SecretStringTemplate: JSON.stringify({ username: DATABASE_USER }),
+          GenerateStringKey: 'password',
+          PasswordLength: 32,
+          // Letters and digits only: safe in a MySQL password and in a connection string.
+          ExcludePunctuation: true,
+        },
+      },
+    },
+    DatabaseSubnetGroup: {
+      Type: 'AWS::RDS::DBSubnetGroup',
+      Properties: {
+        DBSubnetGroupDescription: `${SERVICE}-${stage} Aurora MySQL`,
+        SubnetIds: { Ref: 'VpcSubnetIds' },
+      },
+    },
+    [ids.databaseCluster]: {
+      Type: 'AWS::RDS::DBCluster',
+      ...retention(protect, 'Snapshot'),
+      Properties: {
+        Engine: 'aurora-mysql',
+        EngineVersion: settings.databaseEngineVersion,
+        DatabaseName: DATABASE_NAME,
+        Port: DATABASE_PORT,
+        MasterUsername: secretValue('username'),
+        MasterUserPassword: secretValue('password'),
+        DBSubnetGroupName: { Ref: 'DatabaseSubnetGroup' },
+        VpcSecurityGroupIds: [{ Ref: ids.dataSecurityGroup }],
+        StorageEncrypted: true,
+        BackupRetentionPeriod: 7,
+        CopyTagsToSnapshot: true,
+        DeletionProtection: protect,
+        EnableCloudwatchLogsExports: ['error', 'slowquery'],
+        ServerlessV2ScalingConfiguration: {
+          MinCapacity: settings.databaseMinCapacity,
+          MaxCapacity: settings.databaseMaxCapacity,
+        },
+      },
+    },
+    // Adds host, port and engine to the secret, as Secrets Manager rotation expects.
+    DatabaseSecretAttachment: {
+      Type: 'AWS::SecretsManager::SecretTargetAttachment',
+      Properties: {
+        SecretId: { Ref: ids.databaseSecret },
+        TargetId: { Ref: ids.databaseCluster },
+        TargetType: 'AWS::RDS::DBCluster',
+      },
+    },
+    DatabaseProxyRole: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'rds.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        },
+        Policies: [
+          {
+            PolicyName: 'read-database-secret',
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: ids.databaseSecret } }],
+            },
+          },
+        ],
+      },
+    },
+    [ids.databaseProxy]: {
+      Type: 'AWS::RDS::DBProxy',
+      Properties: {
+        DBProxyName: `${SERVICE}-${stage}`,
+        EngineFamily: 'MYSQL',
+        Auth: [{ AuthScheme: 'SECRETS', SecretArn: { Ref: ids.databaseSecret }, IAMAuth: 'DISABLED' }],
+        RoleArn: { 'Fn::GetAtt': ['DatabaseProxyRole', 'Arn'] },
+        VpcSubnetIds: { Ref: 'VpcSubnetIds' },
+        VpcSecurityGroupIds: [{ Ref: ids.dataSecurityGroup }],
+        // The application's MySQL client does not negotiate TLS yet; traffic stays inside the VPC,
+        // admitted only from the Lambda security group. Turn on once the client sets `ssl`.
+        RequireTLS: false,
+        IdleClientTimeout: 1800,
+      },
+    },
+  };
+  const instanceIds = [];
+  for (let i = 1; i <= settings.databaseInstances; i += 1) {
+    const id = `DatabaseInstance${i}`;
+    instanceIds.push(id);
+    resources[id] = {
+      Type: 'AWS::RDS::DBInstance',
+      // The data lives in the cluster (snapshotted above); an instance has nothing of its own.
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+      Properties: {
+        Engine: 'aurora-mysql',
+        DBClusterIdentifier: { Ref: ids.databaseCluster },
+        DBInstanceClass: 'db.serverless',
+        PubliclyAccessible: false,
+        // Readers in tier 0/1 scale with the writer, so a failover lands on a warm instance.
+        PromotionTier: Math.min(i - 1, 1),
+      },
+    };
+  }
+  resources.DatabaseProxyTargetGroup = {
+    Type: 'AWS::RDS::DBProxyTargetGroup',
+    // The proxy can register the cluster only once it has an available instance.
+    DependsOn: instanceIds,
+    Properties: {
+      DBProxyName: { Ref: ids.databaseProxy },
+      TargetGroupName: 'default',
+      DBClusterIdentifiers: [{ Ref: ids.databaseCluster }],
+      ConnectionPoolConfigurationInfo: {
+        MaxConnectionsPercent: 90,
+        MaxIdleConnectionsPercent: 10,
+        ConnectionBorrowTimeout: 30,
+      },
+    },
+  };
+  return resources;
+}
+
+function redisResources(stage, settings) {
+  return {
+    [ids.redisAuthSecret]: {
+      Type: 'AWS::SecretsManager::Secret',
+      // Only the replication group uses the token; both go together.
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+      Properties: {
+        Name: secretName(stage, 'redis-auth-token'),
+        Description: `${SERVICE}-${stage} ElastiCache AUTH token`,
+        // ElastiCache AUTH tokens: 16-128 printable characters without @ " / (letters and digits here,
+        // so the token can sit in a rediss:// URL unescaped).
+        GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+      },
+    },
+    RedisSubnetGroup: {
+      Type: 'AWS::ElastiCache::SubnetGroup',
+      Properties: {
+        Description: `${SERVICE}-${stage} Redis`,
+        SubnetIds: { Ref: 'VpcSubnetIds' },
+      },
+    },
+    // One shard (the app uses a single-endpoint client), a primary and a replica in another AZ with
+    // automatic failover. ElastiCache has no AOF for replication groups: a failover or node loss can
+    // drop the last writes, so counters may go back. The application detects that and recovers the
+    // counters from MySQL before numbering again (DESIGN.md invariant 4). Keep maxmemory-policy at
+    // the default volatile-lru so keys without a TTL (the counters) are never evicted. MemoryDB is the
+    // durable alternative if a 503 window after a failover is unacceptable.
+    [ids.redis]: {
+      Type: 'AWS::ElastiCache::ReplicationGroup',
+      // Counters are rebuilt from MySQL when lost (invariant 4); nothing here needs to outlive the stack.
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+      Properties: {
+        ReplicationGroupDescription: `${SERVICE}-${stage} counters, rate limits and cache`,
+        Engine: 'redis',
+        EngineVersion: '7.1',
+        CacheNodeType: settings.redisNodeType,
+        NumCacheClusters: 2,
+        AutomaticFailoverEnabled: true,
+        MultiAZEnabled: true,
+        Port: 6379,
+        TransitEncryptionEnabled: true,
+        AtRestEncryptionEnabled: true,
+        AuthToken: { 'Fn::Sub': `{{resolve:secretsmanager:\${${ids.redisAuthSecret}}:SecretString}}` },
+        CacheSubnetGroupName: { Ref: 'RedisSubnetGroup' },
+        SecurityGroupIds: [{ Ref: ids.dataSecurityGroup }],
+        SnapshotRetentionLimit: 7,
+      },
+    },
+  };
+}
+
+function openSearchResources(stage, settings) {
+  const domainName = openSearchDomainName(stage);
+  return {
+    [ids.openSearch]: {
+      Type: 'AWS::OpenSearchService::Domain',
+      ...retention(settings.deletionProtection),
+      Properties: {
+        DomainName: domainName,
+        EngineVersion: 'OpenSearch_2.19',
+        ClusterConfig: {
+          InstanceType: settings.openSearchInstanceType,
+          InstanceCount: 2,
+          ZoneAwarenessEnabled: true,
+          ZoneAwarenessConfig: { AvailabilityZoneCount: 2 },
+        },
+        EBSOptions: { EBSEnabled: true, VolumeType: 'gp3', VolumeSize: settings.openSearchVolumeSize },
+        // One subnet per Availability Zone: the first two of VpcSubnetIds.
+        VPCOptions: {
+          SubnetIds: [
+            { 'Fn::Select': [0, { Ref: 'VpcSubnetIds' }] },
+            { 'Fn::Select': [1, { Ref: 'VpcSubnetIds' }] },
+          ],
+          SecurityGroupIds: [{ Ref: ids.dataSecurityGroup }],
+        },
+        EncryptionAtRestOptions: { Enabled: true },
+        NodeToNodeEncryptionOptions: { Enabled: true },
+        DomainEndpointOptions: { EnforceHTTPS: true, TLSSecurityPolicy: 'Policy-Min-TLS-1-2-PFS-2023-10' },
+        // Requests are SigV4-signed by the Lambda role; nothing else is admitted.
+        AccessPolicies: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { AWS: { 'Fn::GetAtt': ['IamRoleLambdaExecution', 'Arn'] } },
+              Action: 'es:ESHttp*',
+              Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:es:\${AWS::Region}:\${AWS::AccountId}:domain/${domainName}/*` },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+function outputs() {
+  const result = {
+    DatabaseProxyEndpoint: { Description: 'RDS Proxy endpoint (MYSQL_HOST)', Value: { 'Fn::GetAtt': [ids.databaseProxy, 'Endpoint'] } },
+    DatabaseClusterEndpoint: {
+      Description: 'Aurora writer endpoint (administration only; the functions use the proxy)',
+      Value: { 'Fn::GetAtt': [ids.databaseCluster, 'Endpoint.Address'] },
+    },
+    DatabaseSecretArn: { Description: 'Secrets Manager secret of the database user', Value: { Ref: ids.databaseSecret } },
+    RedisEndpoint: {
+      Description: 'ElastiCache primary endpoint (TLS)',
+      Value: { 'Fn::Sub': `\${${ids.redis}.PrimaryEndPoint.Address}:\${${ids.redis}.PrimaryEndPoint.Port}` },
+    },
+    OpenSearchEndpoint: { Description: 'OpenSearch domain endpoint (HTTPS)', Value: { 'Fn::Sub': `https://\${${ids.openSearch}.DomainEndpoint}` } },
+    LambdaSecurityGroupId: { Description: 'Security group of the Lambda functions', Value: { Ref: ids.lambdaSecurityGroup } },
+  };
+  for (const key of Object.keys(queues)) {
+    result[`${logicalQueueId(key)}Url`] = { Value: { Ref: logicalQueueId(key) } };
+    result[`${logicalDeadLetterQueueId(key)}Url`] = { Value: { Ref: logicalDeadLetterQueueId(key) } };
+  }
+  return result;
+}
+
+function queueStatement() {
+  return {
+    Effect: 'Allow',
+    Action: [
+      'sqs:SendMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:ReceiveMessage',
+      'sqs:DeleteMessage',
+      'sqs:ChangeMessageVisibility',
+    ],
+    Resource: Object.keys(queues).flatMap((key) => [
+      { 'Fn::GetAtt': [logicalQueueId(key), 'Arn'] },
+      { 'Fn::GetAtt': [logicalDeadLetterQueueId(key), 'Arn'] },
+    ]),
+  };
+}
+
+module.exports = {
+  SERVICE,
+  LOCAL_STAGES,
+  isLocalStage,
+  DATABASE_USER,
+  DATABASE_NAME,
+  DATABASE_PORT,
+  ids,
+  logicalQueueId,
+  logicalDeadLetterQueueId,
+  openSearchDomainName,
+
+  async resources(context) {
+    const stage = await stageOf(context);
+    if (isLocalStage(stage)) return { Resources: queueResources(stage) };
+    const settings = await settingsOf(context, stage);
+    return {
+      Parameters: parameters(settings),
+      Resources: {
+        ...queueResources(stage, settings.deletionProtection),
+        ...networkResources(stage, settings),
+        ...databaseResources(stage, settings),
+        ...redisResources(stage, settings),
+        ...openSearchResources(stage, settings),
+      },
+      Outputs: outputs(),
+    };
+  },
+
+  /**
+   * `provider.vpc`: the operator's subnets for AWS stages; null (no VPC) for local stages, which
+   * serverless.yml turns into "no value" with its `, null` fallback (a bare null or undefined from a
+   * file variable is an error in osls, and `{}` fails the schema).
+   */
+  async vpc(context) {
+    const stage = await stageOf(context);
+    if (isLocalStage(stage)) return null;
+    const settings = await settingsOf(context, stage);
+    const own = { Ref: ids.lambdaSecurityGroup };
+    return {
+      securityGroupIds: settings.vpcSecurityGroupIds.length
+        ? { 'Fn::Split': [',', { 'Fn::Join': [',', [own, { 'Fn::Join': [',', { Ref: 'VpcSecurityGroupIds' }] }]] }] }
+        : [own],
+      subnetIds: { 'Fn::Split': [',', { 'Fn::Join': [',', { Ref: 'VpcSubnetIds' }] }] },
+    };
+  },
+
+  async iamStatements(context) {
+    const statements = [queueStatement()];
+    // Called without a context by older callers: the queue statement is valid for every stage.
+    if (!context || !context.resolveVariable) return statements;
+    const stage = await stageOf(context);
+    if (isLocalStage(stage)) return statements;
+    statements.push({
+      Effect: 'Allow',
+      Action: 'es:ESHttp*',
+      Resource: [
+        // Built from the name, not GetAtt: the domain's access policy already refers to this role.
+        { 'Fn::Sub': `arn:\${AWS::Partition}:es:\${AWS::Region}:\${AWS::AccountId}:domain/${openSearchDomainName(stage)}` },
+        { 'Fn::Sub': `arn:\${AWS::Partition}:es:\${AWS::Region}:\${AWS::AccountId}:domain/${openSearchDomainName(stage)}/*` },
+      ],
+    });
+    return statements;
+  },
+};
