@@ -566,21 +566,25 @@ module.exports = {
     };
   },
 
-  async iamStatements(context) {
-    const statements = [queueStatement()];
-    // Called without a context by older callers: the queue statement is valid for every stage.
-    if (!context || !context.resolveVariable) return statements;
-    const stage = await stageOf(context);
-    if (isLocalStage(stage)) return statements;
-    statements.push({
-      Effect: 'Allow',
-      Action: 'es:ESHttp*',
-      Resource: [
-        // Built from the name, not GetAtt: the domain's access policy already refers to this role.
-        { 'Fn::Sub': `arn:\${AWS::Partition}:es:\${AWS::Region}:\${AWS::AccountId}:domain/${openSearchDomainName(stage)}` },
-        { 'Fn::Sub': `arn:\${AWS::Partition}:es:\${AWS::Region}:\${AWS::AccountId}:domain/${openSearchDomainName(stage)}/*` },
-      ],
-    });
-    return statements;
+  /**
+   * Lambda role statements. Without a Serverless context (a plain call, e.g. from a test) it returns
+   * the queue statement synchronously, as before; serverless.yml gets a promise with the AWS extras.
+   */
+  iamStatements(context) {
+    if (!context || !context.resolveVariable) return [queueStatement()];
+    return (async () => {
+      const stage = await stageOf(context);
+      if (isLocalStage(stage)) return [queueStatement()];
+      const domainArn = `arn:\${AWS::Partition}:es:\${AWS::Region}:\${AWS::AccountId}:domain/${openSearchDomainName(stage)}`;
+      return [
+        queueStatement(),
+        {
+          Effect: 'Allow',
+          Action: 'es:ESHttp*',
+          // Built from the name, not GetAtt: the domain's access policy already refers to this role.
+          Resource: [{ 'Fn::Sub': domainArn }, { 'Fn::Sub': `${domainArn}/*` }],
+        },
+      ];
+    })();
   },
 };
