@@ -48,8 +48,20 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
     },
   );
   let exited = false;
+  // However this launcher ends (even by an uncaught error), its serverless-offline ends with it.
+  const killOnExit = () => {
+    if (!exited && offline.pid !== undefined) {
+      try {
+        process.kill(-offline.pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+    }
+  };
+  process.once('exit', killOnExit);
   offline.once('exit', () => {
     exited = true;
+    process.removeListener('exit', killOnExit);
   });
   const url = `http://127.0.0.1:${httpPort}`;
   const stopOffline = async () => {

@@ -24,6 +24,7 @@ async function waitForSignal(): Promise<void> {
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
+    process.once('SIGHUP', resolve);
     if (parent > 0) {
       setInterval(() => {
         if (!isAlive(parent)) resolve();

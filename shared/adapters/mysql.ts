@@ -32,3 +32,21 @@ export function mysqlPool(): Pool {
   });
   return pool;
 }
+
+const OUTAGE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'ER_LOCK_DEADLOCK',
+]);
+
+/** True for errors that mean "the database is unreachable or busy", as opposed to a bad statement. */
+export function isMysqlOutage(error: unknown): boolean {
+  const { code, fatal } = (error ?? {}) as { code?: string; fatal?: boolean };
+  return fatal === true || (code !== undefined && OUTAGE_CODES.has(code));
+}

@@ -46,9 +46,23 @@ export class UnsupportedMediaType extends AppError {
 
 /** A dependency is down; the client may retry after a short while. */
 export class ServiceUnavailable extends AppError {
-  constructor(dependency: string, retryAfterSeconds = 5) {
+  constructor(dependency: string, cause?: unknown, retryAfterSeconds = 5) {
     super(503, 'service_unavailable', `${dependency} is unavailable, retry shortly`, {
       'Retry-After': String(retryAfterSeconds),
     });
+    this.cause = cause;
+  }
+}
+
+/**
+ * Runs a call to a dependency, turning an outage (as `isOutage` recognises it) into a 503 that keeps
+ * the original as its cause. Other errors are bugs and stay errors (a logged 500).
+ */
+export async function guarded<T>(dependency: string, call: () => Promise<T>, isOutage: (error: unknown) => boolean = () => true): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof AppError || !isOutage(error)) throw error;
+    throw new ServiceUnavailable(dependency, error);
   }
 }

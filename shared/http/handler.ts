@@ -42,6 +42,9 @@ const errorMapping = (): Middleware => ({
   onError: (request) => {
     const { error, event, context } = request;
     if (error instanceof AppError) {
+      if (error.status >= 500) {
+        log('error', error.message, { requestId: context.awsRequestId, route: event.routeKey, ...describeError(error.cause) });
+      }
       request.response = errorResponse(error);
       return;
     }

@@ -1,0 +1,79 @@
+import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { Message, Paging } from '../../domain/schemas';
+import { mysqlPool } from '../mysql';
+import { execute, iso, placeholders, query } from './rows';
+
+/** One message row to upsert. */
+export interface MessageRow {
+  chatId: number;
+  number: number;
+  content: string;
+  createdAt: Date;
+}
+
+const SELECT_ONE = `
+  SELECT m.number, m.content, m.created_at, m.updated_at
+    FROM messages m
+    JOIN chats c ON c.id = m.chat_id
+    JOIN applications a ON a.id = c.application_id
+   WHERE a.token = ? AND c.number = ? AND m.number = ?`;
+
+/**
+ * One statement: the first branch says whether the application and the chat exist (one row by the
+ * token index, then uq_chats_application_number), the second is the page (a range of
+ * uq_messages_chat_number in number order).
+ */
+const SELECT_PAGE = `
+  (SELECT 'parent' AS kind, c.id AS chat_id, NULL AS number, NULL AS content, NULL AS created_at, NULL AS updated_at
+     FROM applications a
+     LEFT JOIN chats c ON c.application_id = a.id AND c.number = ?
+    WHERE a.token = ?)
+  UNION ALL
+  (SELECT 'message', NULL, m.number, m.content, m.created_at, m.updated_at
+     FROM messages m
+     JOIN chats c ON c.id = m.chat_id
+     JOIN applications a ON a.id = c.application_id
+    WHERE a.token = ? AND c.number = ?
+    ORDER BY m.number
+    LIMIT ? OFFSET ?)`;
+
+/** Idempotent on uq_messages_chat_number: a redelivered record changes nothing. */
+const UPSERT = (rows: number) => `
+  INSERT INTO messages (chat_id, number, content, created_at, updated_at)
+  VALUES ${placeholders(rows, 5)}
+  ON DUPLICATE KEY UPDATE id = id`;
+
+const toMessage = (row: RowDataPacket): Message => ({
+  number: Number(row.number),
+  content: String(row.content),
+  created_at: iso(row.created_at),
+  updated_at: iso(row.updated_at),
+});
+
+export type MessagePage = { messages: Message[] } | { missing: 'application' | 'chat' };
+
+export interface MessageStore {
+  find(token: string, chatNumber: number, number: number): Promise<Message | undefined>;
+  list(token: string, chatNumber: number, paging: Paging): Promise<MessagePage>;
+  upsert(rows: MessageRow[]): Promise<void>;
+}
+
+export function mysqlMessages(pool: Pool = mysqlPool()): MessageStore {
+  return {
+    async find(token, chatNumber, number) {
+      const [row] = await query(pool, SELECT_ONE, [token, chatNumber, number]);
+      return row ? toMessage(row) : undefined;
+    },
+    async list(token, chatNumber, { page, limit }) {
+      const rows = await query(pool, SELECT_PAGE, [chatNumber, token, token, chatNumber, limit, (page - 1) * limit]);
+      const parent = rows.find((row) => row.kind === 'parent');
+      if (!parent) return { missing: 'application' };
+      if (parent.chat_id === null) return { missing: 'chat' };
+      return { messages: rows.filter((row) => row.kind === 'message').map(toMessage) };
+    },
+    async upsert(rows) {
+      if (rows.length === 0) return;
+      await execute(pool, UPSERT(rows.length), rows.flatMap((r) => [r.chatId, r.number, r.content, r.createdAt, r.createdAt]));
+    },
+  };
+}

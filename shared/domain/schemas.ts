@@ -1,0 +1,102 @@
+import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+
+extendZodWithOpenApi(z);
+
+/**
+ * One schema per payload and parameter set: the handlers validate with them and the OpenAPI
+ * document is generated from them, so the two cannot drift. Limits are DESIGN §3's.
+ */
+export const LIMITS = {
+  nameMaxLength: 255,
+  contentMaxLength: 10_000,
+  pageSizeMax: 100,
+  pageSizeDefault: 20,
+  maxNumber: 2 ** 31 - 1,
+} as const;
+
+/** Length in characters (code points), not UTF-16 units: an emoji counts once. */
+const characters = (value: string) => [...value].length;
+
+export const Token = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be an application token')
+  .openapi({ description: 'The application token returned when the application was created', example: 'tX3b9vQ2mJ0cYk1sZr7dLw5pHq8nFe4a' });
+
+/** A positive integer path segment below 2^31, digits only (no signs, exponents, spaces). */
+const PathNumber = (what: string) =>
+  z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/, `${what} must be a positive integer`)
+    .transform(Number)
+    .refine((n) => n <= LIMITS.maxNumber, `${what} must be below 2^31`)
+    .openapi({ type: 'integer', minimum: 1, maximum: LIMITS.maxNumber, example: 1 });
+
+export const AppPath = z.object({ token: Token });
+export const ChatPath = AppPath.extend({ chatNumber: PathNumber('chat number') });
+export const MessagePath = ChatPath.extend({ messageNumber: PathNumber('message number') });
+
+const QueryInteger = (what: string, min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^[0-9]{1,10}$/, `${what} must be an integer`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `${what} must be between ${min} and ${max}`)
+    .optional()
+    .transform((n) => n ?? fallback)
+    .openapi({ type: 'integer', minimum: min, maximum: max, default: fallback });
+
+export const Paging = z.object({
+  page: QueryInteger('page', 1, 1_000_000, 1),
+  limit: QueryInteger('limit', 1, LIMITS.pageSizeMax, LIMITS.pageSizeDefault),
+});
+export type Paging = z.infer<typeof Paging>;
+
+const Name = z
+  .string({ error: (issue) => (issue.input === undefined ? 'name is required' : 'name must be a string') })
+  .trim()
+  .min(1, 'name must not be empty')
+  .max(LIMITS.nameMaxLength, `name must be at most ${LIMITS.nameMaxLength} characters`)
+  .openapi({ example: 'instaBug' });
+
+export const AppBody = z.object({ name: Name }).openapi('AppBody');
+
+export const Content = z
+  .string({ error: (issue) => (issue.input === undefined ? 'content is required' : 'content must be a string') })
+  .refine((value) => value.trim().length > 0, 'content must not be empty')
+  .refine((value) => characters(value) <= LIMITS.contentMaxLength, `content must be at most ${LIMITS.contentMaxLength} characters`)
+  .openapi({ minLength: 1, maxLength: LIMITS.contentMaxLength, example: 'wassup!!!!' });
+
+export const MessageBody = z.object({ content: Content }).openapi('MessageBody');
+
+/** POST /chats takes no body, or an empty object. */
+export const CreateChatBody = z.object({}).strict().openapi('CreateChatBody');
+
+const Timestamp = z.string().openapi({ format: 'date-time', example: '2026-11-25T14:18:49.123Z' });
+
+export const App = z
+  .object({ token: Token, name: z.string(), chats_count: z.number().int(), created_at: Timestamp, updated_at: Timestamp })
+  .openapi('Application');
+export type App = z.infer<typeof App>;
+
+export const Chat = z
+  .object({ number: z.number().int(), messages_count: z.number().int(), created_at: Timestamp, updated_at: Timestamp })
+  .openapi('Chat');
+export type Chat = z.infer<typeof Chat>;
+
+export const Message = z
+  .object({ number: z.number().int(), content: z.string(), created_at: Timestamp, updated_at: Timestamp })
+  .openapi('Message');
+export type Message = z.infer<typeof Message>;
+
+export const Created = z.object({ number: z.number().int().min(1) }).openapi('Created');
+
+const page = <T extends z.ZodType>(item: T, name: string) =>
+  z.object({ data: z.array(item), page: z.number().int(), limit: z.number().int() }).openapi(name);
+
+export const ChatPage = page(Chat, 'ChatPage');
+export const MessagePage = page(Message, 'MessagePage');
+
+export const ErrorBody = z
+  .object({ error: z.object({ code: z.string().openapi({ example: 'validation_error' }), message: z.string() }) })
+  .openapi('Error');
