@@ -1,8 +1,8 @@
 // Unit tests: pure logic, no services. Integration tests: the real services and the API under
 // serverless-offline, started (or reused) by test/integration/global-setup.ts.
 const transform = { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
-// middy is ESM-only; let swc turn it into CommonJS for jest.
-const transformIgnorePatterns = ['/node_modules/(?!@middy/)'];
+// middy and the OpenAPI validator are ESM-only; let swc turn them into CommonJS for jest.
+const transformIgnorePatterns = ['/node_modules/(?!(@middy|@seriousme)/)'];
 
 module.exports = {
   testTimeout: 120000,
@@ -23,6 +23,7 @@ module.exports = {
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
       setupFiles: ['<rootDir>/test/helpers/test-environment.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/helpers/after-each-file.ts'],
     },
   ],
 };

@@ -36,13 +36,13 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
   }
   const logFile = options.output === 'log' ? logPath(`api-${stage}-${httpPort}`) : undefined;
   const stdio = logFile ? (['ignore', openSync(logFile, 'a'), openSync(logFile, 'a')] as const) : (['ignore', 'inherit', 'inherit'] as const);
-  // The real node process, in its own process group: `npx sls` would leave it running when killed.
+  // The real node process (`npx sls` would leave it running when killed), in our process group so a
+  // Ctrl-C or a signal to the group reaches it too.
   const offline: ChildProcess = spawn(
     process.execPath,
     [join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js'), 'offline', 'start', '--stage', stage],
     {
       cwd: ROOT,
-      detached: true,
       stdio: [...stdio],
       env: { ...process.env, HTTP_PORT: String(httpPort), LAMBDA_PORT: String(lambdaPort), SLS_TELEMETRY_DISABLED: '1' },
     },
@@ -50,13 +50,7 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
   let exited = false;
   // However this launcher ends (even by an uncaught error), its serverless-offline ends with it.
   const killOnExit = () => {
-    if (!exited && offline.pid !== undefined) {
-      try {
-        process.kill(-offline.pid, 'SIGTERM');
-      } catch {
-        /* gone */
-      }
-    }
+    if (!exited) offline.kill('SIGTERM');
   };
   process.once('exit', killOnExit);
   offline.once('exit', () => {
@@ -65,15 +59,11 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
   });
   const url = `http://127.0.0.1:${httpPort}`;
   const stopOffline = async () => {
-    if (exited || offline.pid === undefined) return;
-    try {
-      process.kill(-offline.pid, 'SIGTERM');
-    } catch {
-      /* gone */
-    }
+    if (exited) return;
+    offline.kill('SIGTERM');
     const deadline = Date.now() + 10_000;
     while (!exited && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-    if (!exited) process.kill(-offline.pid, 'SIGKILL');
+    if (!exited) offline.kill('SIGKILL');
   };
   try {
     await waitUntilReady(

@@ -10,7 +10,7 @@ let client: Redis | undefined;
 export function redisClient(): Redis {
   client ??= new Redis(config().redis.url, {
     connectTimeout: 2000,
-    commandTimeout: 2000,
+    commandTimeout: 3000,
     maxRetriesPerRequest: 1,
     retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
   });

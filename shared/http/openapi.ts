@@ -48,6 +48,12 @@ export const routes: RouteConfig[] = [
     responses: { 200: json(HealthReport, 'All dependencies up'), 503: json(HealthReport, 'At least one dependency down') },
   },
   {
+    method: 'get',
+    path: '/api/v1/openapi.json',
+    summary: 'This document',
+    responses: { 200: json(z.object({ openapi: z.string() }).passthrough(), 'The OpenAPI 3.1 document') },
+  },
+  {
     method: 'post',
     path: '/api/v1/apps',
     summary: 'Create an application',

@@ -1,3 +1,5 @@
+import { assertMatchesContract } from './openapi';
+
 export interface ApiResponse<T = any> {
   status: number;
   headers: Headers;
@@ -25,5 +27,7 @@ export async function api<T = any>(method: string, path: string, options: Reques
   const text = await response.text();
   let parsed: unknown = text;
   if ((response.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
+  // Every response any test sees must be one the OpenAPI document promises.
+  assertMatchesContract(method, response.url, response.status, parsed);
   return { status: response.status, headers: response.headers, body: parsed as T };
 }

@@ -3,6 +3,8 @@ import { localSqsClient } from '../../infra/local/platform';
 
 const sqs = localSqsClient('test');
 
+export const closeQueues = () => sqs.destroy();
+
 export type QueueKey = 'chats' | 'messages';
 
 export const queueUrl = (key: QueueKey) => process.env[`${key.toUpperCase()}_QUEUE_URL`]!;

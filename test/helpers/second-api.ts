@@ -32,7 +32,7 @@ export async function startSecondApi(httpPort: number, env: Record<string, strin
   return {
     url,
     async stop() {
-      process.kill(child.pid!, 'SIGTERM');
+      process.kill(-child.pid!, 'SIGTERM');
       for (let i = 0; i < 100 && isAlive(child.pid!); i++) await sleep(100);
       if (isAlive(child.pid!)) process.kill(-child.pid!, 'SIGKILL');
     },

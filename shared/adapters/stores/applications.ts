@@ -50,3 +50,6 @@ export function mysqlApplications(pool: Pool = mysqlPool()): ApplicationStore {
     },
   };
 }
+
+/** The statements, for the EXPLAIN checks in the tests. */
+export const applicationStatements = { SELECT_BY_TOKEN, SELECT_IDS_BY_TOKENS };

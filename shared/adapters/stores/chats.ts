@@ -84,3 +84,6 @@ export function mysqlChats(pool: Pool = mysqlPool()): ChatStore {
     },
   };
 }
+
+/** The statements, for the EXPLAIN checks in the tests. */
+export const chatStatements = { SELECT_ONE, SELECT_PAGE, SELECT_IDS };

@@ -77,3 +77,6 @@ export function mysqlMessages(pool: Pool = mysqlPool()): MessageStore {
     },
   };
 }
+
+/** The statements, for the EXPLAIN checks in the tests. */
+export const messageStatements = { SELECT_ONE, SELECT_PAGE };
