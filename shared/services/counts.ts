@@ -104,9 +104,6 @@ export async function recomputeCounts(
 }
 
 class CountJob {
-  /** Parents already recounted in this run's window: a hot chat is recounted once per run, not per chunk. */
-  private readonly recounted = new Map<CounterName, Set<number>>();
-
   constructor(
     private readonly store: CountsStore,
     private readonly settings: Required<Omit<RecomputeOptions, 'full'>>,
@@ -134,14 +131,17 @@ class CountJob {
       parentsRecounted: 0,
       rowsUpdated: 0,
     };
-    const done = this.recounted.get(counter) ?? new Set<number>();
-    this.recounted.set(counter, done);
+    // Parents already recounted by this run: a busy chat is recounted once per run, not once per chunk.
+    // (A row it receives after its recount has an id above the window's safe start, so a later window
+    // covers it: see shared/domain/count-refresh.ts.)
+    const done = new Set<number>();
+    const batchSize = Math.min(this.settings.parentBatch, PARENT_LIST_LIMIT);
     let cursor = window.cursor;
     while (cursor < window.high && this.timeLeft()) {
       const upTo = Math.min(cursor + this.settings.childChunk, window.high);
       const touched = (await store.touchedParents(counter, cursor, upTo)).filter((id) => !done.has(id));
-      for (let i = 0; i < touched.length; i += this.settings.parentBatch) {
-        const batch = touched.slice(i, i + this.settings.parentBatch);
+      for (let i = 0; i < touched.length; i += batchSize) {
+        const batch = touched.slice(i, i + batchSize);
         await this.write(counter, counterReport, await store.recountParents(counter, batch));
         for (const id of batch) done.add(id);
       }
