@@ -81,7 +81,7 @@ export interface CountsStore {
   parentBound(counter: CounterName, after: number, size: number): Promise<number | null>;
   /** Writes the counts in one statement; returns the rows written. */
   writeCounts(counter: CounterName, counts: Recount[]): Promise<number>;
-  /** Releases the lock and returns the connection; after a failure, drops the connection instead. */
+  /** Releases the lock, and returns the connection to the pool (after a failure: closes it). */
   close(failed: boolean): Promise<void>;
 }
 
@@ -180,14 +180,17 @@ export function countsStore(connection: PoolConnection): CountsStore {
       return result.affectedRows;
     },
     async close(failed) {
-      if (failed) {
-        // The session ends with the socket, and the server releases its lock with it.
-        connection.destroy();
-        return;
+      try {
+        // Explicitly, even after a failure: the server would release the lock with the session, but
+        // only once it notices the socket closed, and a run right after must not find it still held.
+        await connection.query({ sql: `SELECT RELEASE_LOCK(${LOCK_NAME})`, timeout: 5000 });
+        await connection.query({ sql: 'SET SESSION innodb_lock_wait_timeout = DEFAULT', timeout: 5000 });
+      } catch {
+        failed = true; // a broken connection (killed, timed out): the server drops it and its lock
       }
-      await connection.query(`SELECT RELEASE_LOCK(${LOCK_NAME})`);
-      await connection.query('SET SESSION innodb_lock_wait_timeout = DEFAULT');
-      connection.release();
+      // After a failure the connection's state is unknown: never hand it back to the pool.
+      if (failed) connection.destroy();
+      else connection.release();
     },
   };
 }
