@@ -16,7 +16,9 @@ const USAGE = `usage: tsx infra/local/cli.ts <command>
   api [--stage S] [--http-port N] [--lambda-port N] [--no-delivery]
                         serverless-offline + SQS delivery, against running services
   invoke <function> [--stage S] [--data JSON]
-                        invoke a function through serverless-offline's Lambda endpoint`;
+                        invoke a function through serverless-offline's Lambda endpoint
+  counts [--full] [--stage S]
+                        run recomputeCounts now (the API must be running); --full recounts every parent`;
 
 /** Resolves on Ctrl-C or SIGTERM, or when the process named by EXIT_WITH_PARENT is gone (a test run). */
 async function waitForSignal(): Promise<void> {
@@ -31,6 +33,19 @@ async function waitForSignal(): Promise<void> {
       }, 1000).unref();
     }
   });
+}
+
+/** Invokes a function through serverless-offline's Lambda endpoint and prints what it returned. */
+async function invoke(lambdaPort: number, functionName: string, payload: string): Promise<void> {
+  const response = await fetch(`http://127.0.0.1:${lambdaPort}/2015-03-31/functions/${functionName}/invocations`, {
+    method: 'POST',
+    body: payload,
+  }).catch(() => {
+    throw new LauncherError(`nothing answers on the Lambda port ${lambdaPort}: is \`npm start\` running?`);
+  });
+  const text = await response.text();
+  console.log(text);
+  if (!response.ok || response.headers.get('x-amz-function-error')) process.exitCode = 1;
 }
 
 async function startServicesAndStages(): Promise<void> {
@@ -51,6 +66,7 @@ async function main(argv: string[]): Promise<void> {
       'lambda-port': { type: 'string' },
       'no-delivery': { type: 'boolean', default: false },
       data: { type: 'string' },
+      full: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -105,17 +121,12 @@ async function main(argv: string[]): Promise<void> {
     case 'invoke': {
       const [fn] = rest;
       if (!fn) throw new LauncherError('invoke needs a function name, e.g. recomputeCounts');
-      const response = await fetch(`http://127.0.0.1:${lambdaPort}/2015-03-31/functions/${SERVICE}-${values.stage}-${fn}/invocations`, {
-        method: 'POST',
-        body: values.data ?? '{}',
-      }).catch(() => {
-        throw new LauncherError(`nothing answers on the Lambda port ${lambdaPort}: is \`npm start\` running?`);
-      });
-      const text = await response.text();
-      console.log(text);
-      if (!response.ok || response.headers.get('x-amz-function-error')) process.exitCode = 1;
+      await invoke(lambdaPort, `${SERVICE}-${values.stage}-${fn}`, values.data ?? '{}');
       return;
     }
+    case 'counts':
+      await invoke(lambdaPort, `${SERVICE}-${values.stage}-recomputeCounts`, JSON.stringify({ full: values.full }));
+      return;
     default:
       console.log(USAGE);
       if (!values.help) process.exitCode = 2;

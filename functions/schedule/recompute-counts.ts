@@ -1,0 +1,12 @@
+import type { Context } from 'aws-lambda';
+import { parseRecomputeCountsEvent } from '../../shared/domain/count-refresh';
+import { recomputeCounts } from '../../shared/services/counts';
+
+/** Time kept back from the Lambda timeout: the chunk in flight finishes and the progress is saved. */
+const STOP_MARGIN_MS = 20_000;
+
+/** EventBridge schedule (every 20 minutes), or on demand with `{"full": true}`. */
+export const handler = async (event: unknown, context: Context) => {
+  const { full } = parseRecomputeCountsEvent(event);
+  return recomputeCounts({ full, deadline: Date.now() + context.getRemainingTimeInMillis() - STOP_MARGIN_MS });
+};
