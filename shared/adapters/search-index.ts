@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { errors, type Client } from '@opensearch-project/opensearch';
 import { config } from '../config';
 import { opensearchClient } from './opensearch';
-import { ServiceUnavailable } from '../domain/errors';
+import { guarded, ServiceUnavailable } from '../domain/errors';
 import {
   buildSearchQuery,
   chatRouting,
@@ -42,14 +42,7 @@ export function isSearchUnavailable(error: unknown): boolean {
   return error instanceof errors.ResponseError && UNAVAILABLE_STATUSES.has(error.statusCode);
 }
 
-async function call<T>(request: () => Promise<T>): Promise<T> {
-  try {
-    return await request();
-  } catch (error) {
-    if (isSearchUnavailable(error)) throw Object.assign(new ServiceUnavailable('search'), { cause: error });
-    throw error;
-  }
-}
+const call = <T>(request: () => Promise<T>): Promise<T> => guarded('search', request, isSearchUnavailable);
 
 const errorType = (error: unknown): string | undefined =>
   error instanceof errors.ResponseError ? (error.body as { error?: { type?: string } } | undefined)?.error?.type : undefined;
@@ -264,7 +257,7 @@ export async function searchMessages(request: SearchRequest, target: SearchTarge
     try {
       return await attempt();
     } catch (retryError) {
-      if (retryError instanceof IncompleteSearch) throw Object.assign(new ServiceUnavailable('search'), { cause: retryError });
+      if (retryError instanceof IncompleteSearch) throw new ServiceUnavailable('search', retryError);
       throw retryError;
     }
   }
