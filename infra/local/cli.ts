@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { startApi } from './api';
 import { localPorts, SERVICE } from './environment';
 import { LOCAL_DIR } from './paths';
-import { ensureServices, LOCAL_STAGES, migrate, prepareStage, provisionDatabases, stopServices } from './platform';
+import { ensureSearchIndex, ensureServices, LOCAL_STAGES, migrate, prepareStage, provisionDatabases, reindexSearch, stopServices } from './platform';
 import { LauncherError, detail, isAlive, step } from './process';
 
 // The launcher itself talks to local SQS on Node 20; the SDK's upgrade notice is noise here.
@@ -12,7 +12,8 @@ const USAGE = `usage: tsx infra/local/cli.ts <command>
   start                 services + migrations + queues, then the API on :HTTP_PORT (Ctrl-C stops the API)
   services              install and start the services, prepare every local stage, then exit
   stop                  stop the services this launcher started (reused ones are left alone)
-  migrate [--stage S]   apply infra/migrations to the stage's database (default: local)
+  migrate [--stage S]   apply infra/migrations to the stage's database and create its search index (default: local)
+  reindex [--stage S]   rebuild the stage's messages search index from its database, then swap the alias
   api [--stage S] [--http-port N] [--lambda-port N] [--no-delivery]
                         serverless-offline + SQS delivery, against running services
   invoke <function> [--stage S] [--data JSON]
@@ -100,6 +101,12 @@ async function main(argv: string[]): Promise<void> {
       await provisionDatabases([values.stage!]);
       const applied = await migrate(values.stage!);
       step(applied.length ? `applied ${applied.join(', ')}` : 'schema up to date');
+      await ensureSearchIndex(values.stage!);
+      return;
+    }
+    case 'reindex': {
+      const report = await reindexSearch(values.stage!);
+      step(`${report.from} → ${report.to}: ${report.messages} messages in ${report.chunks} chunks, ${report.seconds} s`);
       return;
     }
     case 'api': {

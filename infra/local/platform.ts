@@ -1,8 +1,11 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { Client } from '@opensearch-project/opensearch';
 import { createConnection } from 'mysql2/promise';
 import { applyMigrations, readMigrations } from '../../shared/adapters/migrations';
+import { ensureMessagesIndex, type SearchTarget } from '../../shared/adapters/search-index';
+import { reindexMessages, type ReindexReport } from '../../shared/services/reindex';
 import { deadLetterQueueName, localEnvironment, localPorts, queueName, queues, ROOT } from './environment';
 import { LOCAL_DIR, servicePaths } from './paths';
 import { detail, isPortOpen, LauncherError, readPid, step, stopDaemon } from './process';
@@ -137,11 +140,56 @@ export function localSqsClient(stage: string): SQSClient {
   });
 }
 
-/** Everything a stage needs once the services run: database, user, schema, queues. */
+/** Everything a stage needs once the services run: database, user, schema, search index, queues. */
 export async function prepareStage(stage: string): Promise<void> {
   const applied = await migrate(stage);
   detail(`${stage}: ${applied.length ? `applied ${applied.join(', ')}` : 'schema up to date'}`);
+  await ensureSearchIndex(stage);
   await ensureQueues(stage);
+}
+
+// --- Search index (issue 5): the OpenSearch counterpart of the SQL migrations -----------------------
+
+async function withSearchTarget<T>(stage: string, use: (target: SearchTarget) => Promise<T>): Promise<T> {
+  const env = localEnvironment(stage);
+  const client = new Client({ node: env.OPENSEARCH_URL, requestTimeout: 30_000 });
+  try {
+    return await use({ client, prefix: env.OPENSEARCH_INDEX_PREFIX ?? '' });
+  } finally {
+    await client.close();
+  }
+}
+
+/** Rebuilds a stage's messages index from its database and swaps the alias (npm run search:reindex). */
+export async function reindexSearch(stage: string, log: (line: string) => void = detail): Promise<ReindexReport> {
+  const env = localEnvironment(stage);
+  const db = await createConnection({
+    host: env.MYSQL_HOST,
+    port: Number(env.MYSQL_PORT),
+    user: env.MYSQL_USER,
+    password: env.MYSQL_PASSWORD,
+    database: env.MYSQL_DATABASE,
+    timezone: 'Z',
+    charset: 'utf8mb4_unicode_ci',
+  });
+  try {
+    return await withSearchTarget(stage, (target) => reindexMessages({ db, target, log }));
+  } finally {
+    await db.end();
+  }
+}
+
+/**
+ * Creates the stage's messages index behind its alias when missing. When the live index was built
+ * from an older definition (shared/domain/search.ts changed), rebuilds it from the database.
+ */
+export async function ensureSearchIndex(stage: string): Promise<void> {
+  const result = await withSearchTarget(stage, (target) => ensureMessagesIndex(target));
+  if (result.created) detail(`${stage}: created search index ${result.index}`);
+  if (!result.upToDate) {
+    detail(`${stage}: ${result.index} was built from another definition; reindexing`);
+    await reindexSearch(stage);
+  }
 }
 
 /** Stops the services this launcher started (it recorded their pids); reused ones are left alone. */

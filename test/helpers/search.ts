@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from '@opensearch-project/opensearch';
+import { createConnection, type Connection, type ResultSetHeader } from 'mysql2/promise';
+import type { SearchTarget } from '../../shared/adapters/search-index';
+import type { SearchableMessage } from '../../shared/domain/search';
+
+/** An application token nobody else uses, shaped like the real ones (128 random bits, base64url). */
+export const uniqueToken = () => randomBytes(16).toString('base64url');
+
+/** A search target on the test stage's node with a prefix of its own, for tests that move aliases. */
+export function isolatedTarget(name: string): SearchTarget {
+  return { client: new Client({ node: process.env.OPENSEARCH_URL!, requestTimeout: 30_000 }), prefix: `test_${name}_${randomBytes(3).toString('hex')}_` };
+}
+
+export async function dropTarget(target: SearchTarget): Promise<void> {
+  await target.client.indices.delete({ index: `${target.prefix}messages_v*` }, { ignore: [404] });
+  await target.client.close();
+}
+
+const BASE_TIME = Date.parse('2025-03-01T12:00:00.000Z');
+
+/** A message as the consumer would hand it to the index; times derive from the number unless given. */
+export function searchable(token: string, chatNumber: number, number: number, content: string, updatedAt?: string): SearchableMessage {
+  const createdAt = new Date(BASE_TIME + number * 1000).toISOString();
+  return { token, chatNumber, number, content, createdAt, updatedAt: updatedAt ?? createdAt };
+}
+
+export const testDatabase = (): Promise<Connection> =>
+  createConnection({
+    host: process.env.MYSQL_HOST,
+    port: Number(process.env.MYSQL_PORT),
+    user: process.env.MYSQL_USER,
+    password: process.env.MYSQL_PASSWORD,
+    database: process.env.MYSQL_DATABASE,
+    timezone: 'Z',
+    charset: 'utf8mb4_unicode_ci',
+  });
+
+/** Writes the applications, chats and messages rows of the given messages, as the consumers would. */
+export async function seedMessages(db: Connection, messages: SearchableMessage[]): Promise<void> {
+  const appIds = new Map<string, number>();
+  const chatIds = new Map<string, number>();
+  for (const message of messages) {
+    if (!appIds.has(message.token)) {
+      const [app] = await db.query<ResultSetHeader>('INSERT INTO applications (token, name) VALUES (?, ?)', [message.token, 'search test']);
+      appIds.set(message.token, app.insertId);
+    }
+    const chatKey = `${message.token}:${message.chatNumber}`;
+    if (!chatIds.has(chatKey)) {
+      const [chat] = await db.query<ResultSetHeader>('INSERT INTO chats (application_id, number, created_at, updated_at) VALUES (?, ?, ?, ?)', [
+        appIds.get(message.token),
+        message.chatNumber,
+        new Date(message.createdAt),
+        new Date(message.createdAt),
+      ]);
+      chatIds.set(chatKey, chat.insertId);
+    }
+    await db.query('INSERT INTO messages (chat_id, number, content, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', [
+      chatIds.get(chatKey),
+      message.number,
+      message.content,
+      new Date(message.createdAt),
+      new Date(message.updatedAt),
+    ]);
+  }
+}
