@@ -17,6 +17,10 @@ export function opensearch(port: number): LocalService {
     port,
     install: () => void ensureJvmClasspath('opensearch'),
     async start() {
+      // The runner only binds HTTP ports up to 9299 and exits without a word above that.
+      if (port > 9299) {
+        throw new LauncherError(`OPENSEARCH_PORT=${port}: the local OpenSearch node can only listen on ports up to 9299`);
+      }
       // The runner silently moves to the next free port; refuse instead of surprising the user.
       if (await isPortOpen(transportPort)) {
         throw new LauncherError(`OpenSearch transport port ${transportPort} (OPENSEARCH_PORT + 100) is taken; move OPENSEARCH_PORT`);
