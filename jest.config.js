@@ -6,10 +6,12 @@ const transformIgnorePatterns = ['/node_modules/(?!(@middy|@seriousme)/)'];
 
 module.exports = {
   testTimeout: 120000,
+  reporters: ['default', '<rootDir>/test/helpers/summary-reporter.js'],
   projects: [
     {
       displayName: 'unit',
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+      testEnvironmentOptions: { globalsCleanup: 'off' },
       transform,
       transformIgnorePatterns,
     },
