@@ -8,7 +8,7 @@ import { ensureMessagesIndex, type SearchTarget } from '../../shared/adapters/se
 import { reindexMessages, type ReindexReport } from '../../shared/services/reindex';
 import { deadLetterQueueName, localEnvironment, localPorts, queueName, queues, ROOT } from './environment';
 import { LOCAL_DIR, servicePaths } from './paths';
-import { detail, isPortOpen, LauncherError, readPid, step, stopDaemon } from './process';
+import { detail, isAlive, isPortOpen, LauncherError, readPid, step, stopDaemon } from './process';
 import { adminConnection, mariadb } from './services/mariadb';
 import { elasticmq } from './services/elasticmq';
 import { opensearch } from './services/opensearch';
@@ -18,7 +18,6 @@ import type { LocalService } from './services/types';
 /** The stages that share the local services: `npm start` uses local, `npm test` uses test. */
 export const LOCAL_STAGES = ['local', 'test'];
 
-const SERVICE_DIRS = ['mariadb', 'redis', 'elasticmq', 'opensearch'] as const;
 
 function localServices(): LocalService[] {
   const ports = localPorts();
@@ -45,7 +44,9 @@ export async function ensureServices(): Promise<ServicesState> {
         if (!(await service.isReady())) {
           throw new LauncherError(`port ${service.port} is taken by something that is not a ready ${service.name}; stop it or move the port`);
         }
-        detail(`${service.name}: reusing the server already on 127.0.0.1:${service.port}`);
+        const ours = readPid(servicePaths(service.id).pidFile);
+        const origin = ours !== undefined && isAlive(ours) ? 'started earlier by this launcher' : 'not ours: left alone by npm run stop';
+        detail(`${service.name}: already running on 127.0.0.1:${service.port} (${origin})`);
         state.reused.push(service.name);
         return;
       }
@@ -196,9 +197,9 @@ export async function ensureSearchIndex(stage: string): Promise<void> {
 export async function stopServices(): Promise<string[]> {
   const stopped: string[] = [];
   await Promise.all(
-    SERVICE_DIRS.map(async (service) => {
-      const { pidFile } = servicePaths(service);
-      if (readPid(pidFile) !== undefined && (await stopDaemon(pidFile))) stopped.push(service);
+    localServices().map(async ({ id }) => {
+      const { pidFile, dir } = servicePaths(id);
+      if (readPid(pidFile) !== undefined && (await stopDaemon(pidFile, dir))) stopped.push(id);
     }),
   );
   return stopped;

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -81,11 +81,26 @@ export function readPid(pidFile: string): number | undefined {
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
+/**
+ * True when the process is the one a service folder belongs to: its command line names the folder, or
+ * it runs inside it (Redis and MariaDB change directory to their data and rewrite their titles). A
+ * stale pid file (after a reboot the pid may belong to anything) must never kill a stranger.
+ */
+function belongsTo(pid: number, serviceDir: string): boolean {
+  try {
+    const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    const cwd = realpathSync(`/proc/${pid}/cwd`);
+    return commandLine.includes(serviceDir) || cwd.startsWith(realpathSync(serviceDir));
+  } catch {
+    return false;
+  }
+}
+
 /** Stops a daemon we started (its whole process group), waiting for it to exit; SIGKILL after the grace. */
-export async function stopDaemon(pidFile: string, graceMs = 20_000): Promise<boolean> {
+export async function stopDaemon(pidFile: string, serviceDir: string, graceMs = 20_000): Promise<boolean> {
   const pid = readPid(pidFile);
   rmSync(pidFile, { force: true });
-  if (pid === undefined || !isAlive(pid)) return false;
+  if (pid === undefined || !isAlive(pid) || !belongsTo(pid, serviceDir)) return false;
   const signal = (sig: NodeJS.Signals) => {
     try {
       process.kill(-pid, sig);

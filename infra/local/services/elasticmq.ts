@@ -35,6 +35,7 @@ export function elasticmqConfig(port: number, stages: string[], storageDir: stri
 export function elasticmq(port: number, stages: string[]): LocalService {
   const paths = servicePaths('elasticmq');
   return {
+    id: 'elasticmq',
     name: 'ElasticMQ (SQS)',
     port,
     install: () => void ensureJvmClasspath('elasticmq'),

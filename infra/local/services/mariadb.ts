@@ -13,6 +13,7 @@ export function mariadb(port: number): LocalService {
   const socket = join(paths.dir, 'mysqld.sock');
   const runAsRoot = process.getuid?.() === 0;
   return {
+    id: 'mariadb',
     name: 'MariaDB',
     port,
     install: () => ensureDebianPackages({ mariadbd: 'mariadb-server', 'mariadb-install-db': 'mariadb-server' }),

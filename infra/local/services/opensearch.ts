@@ -13,6 +13,7 @@ export function opensearch(port: number): LocalService {
   const paths = servicePaths('opensearch');
   const transportPort = port + 100;
   return {
+    id: 'opensearch',
     name: 'OpenSearch',
     port,
     install: () => void ensureJvmClasspath('opensearch'),

@@ -8,6 +8,7 @@ import type { LocalService } from './types';
 export function redis(port: number): LocalService {
   const paths = servicePaths('redis');
   return {
+    id: 'redis',
     name: 'Redis',
     port,
     install: () => ensureDebianPackages({ 'redis-server': 'redis-server' }),

@@ -1,5 +1,7 @@
 /** A local service: reused when something already answers on its port, else started by us. */
 export interface LocalService {
+  /** Folder under .local/ (data, pid file) and log file name. */
+  id: string;
   name: string;
   port: number;
   /** Installs what is missing; idempotent and fast when everything is present. */
