@@ -1,0 +1,56 @@
+// Consumer ingest: the same messages written in batches of 100 (one multi-row statement per batch, as
+// the consumer does) and one row at a time, on the real MySQL of the test stage; reports both rates
+// and the speed-up of batching. Part of `npm run bench`.
+import { performance } from 'node:perf_hooks';
+import { localEnvironment } from '../../infra/local/environment';
+import { ensureServices, prepareStage, provisionDatabases, stopServices } from '../../infra/local/platform';
+
+Object.assign(process.env, localEnvironment('test'), { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
+
+const MESSAGES = 2000;
+
+async function main() {
+  const services = await ensureServices();
+  await provisionDatabases(['test']);
+  await prepareStage('test');
+  // Imported after the environment is set: config() reads it on first use.
+  const { mysqlPool } = await import('../../shared/adapters/mysql');
+  const { mysqlApplications } = await import('../../shared/adapters/stores/applications');
+  const { mysqlChats } = await import('../../shared/adapters/stores/chats');
+  const { mysqlMessages } = await import('../../shared/adapters/stores/messages');
+  const { persistenceService } = await import('../../shared/services/persistence');
+  const { newToken } = await import('../../shared/services/applications');
+  const deps = { applications: mysqlApplications(), chats: mysqlChats(), messages: mysqlMessages() };
+  const persistence = persistenceService(deps);
+  try {
+    const rate = async (batchSize: number) => {
+      const token = newToken();
+      await deps.applications.insert(token, 'ingest bench', new Date());
+      const records = Array.from({ length: MESSAGES }, (_, i) => ({
+        id: String(i),
+        receiveCount: 1,
+        body: { type: 'message.created' as const, token, chatNumber: 1, number: i + 1, content: `ingest bench message ${i}`, createdAt: new Date().toISOString() },
+      }));
+      const startedAt = performance.now();
+      for (let i = 0; i < records.length; i += batchSize) {
+        const { failures } = await persistence.persistMessages(records.slice(i, i + batchSize));
+        if (failures.length) throw new Error(`ingest failed: ${failures[0]!.reason}`);
+      }
+      return MESSAGES / ((performance.now() - startedAt) / 1000);
+    };
+    const batched = await rate(100);
+    const single = await rate(1);
+    console.log(`consumer ingest into MySQL: ${Math.round(batched)} rows/s in batches of 100, ${Math.round(single)} rows/s one at a time: batching is ${(batched / single).toFixed(1)}x faster`);
+  } finally {
+    await mysqlPool().end();
+    if (services.started.length) await stopServices();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
