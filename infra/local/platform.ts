@@ -2,7 +2,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Client } from '@opensearch-project/opensearch';
-import { createConnection } from 'mysql2/promise';
+import { createConnection, type ConnectionOptions } from 'mysql2/promise';
+import { mysqlOptions } from '../../shared/adapters/mysql';
+import { parseConfig } from '../../shared/config';
 import { applyMigrations, readMigrations } from '../../shared/adapters/migrations';
 import { ensureMessagesIndex, type SearchTarget } from '../../shared/adapters/search-index';
 import { reindexMessages, type ReindexReport } from '../../shared/services/reindex';
@@ -85,17 +87,14 @@ export async function provisionDatabases(stages = LOCAL_STAGES): Promise<void> {
   }
 }
 
+/** A connection to a stage's database as the application user, with the options the Lambdas use. */
+function stageConnection(stage: string, extra: ConnectionOptions = {}) {
+  return createConnection({ ...mysqlOptions(parseConfig(localEnvironment(stage)).mysql), ...extra });
+}
+
 /** Applies infra/migrations to a stage's database, as the application user. */
 export async function migrate(stage: string): Promise<string[]> {
-  const env = localEnvironment(stage);
-  const connection = await createConnection({
-    host: env.MYSQL_HOST,
-    port: Number(env.MYSQL_PORT),
-    user: env.MYSQL_USER,
-    password: env.MYSQL_PASSWORD,
-    database: env.MYSQL_DATABASE,
-    multipleStatements: true,
-  });
+  const connection = await stageConnection(stage, { multipleStatements: true });
   try {
     const applied = await applyMigrations(connection, readMigrations(join(ROOT, 'infra', 'migrations')));
     return applied.map((m) => `${m.version}_${m.name}`);
@@ -163,16 +162,7 @@ async function withSearchTarget<T>(stage: string, use: (target: SearchTarget) =>
 
 /** Rebuilds a stage's messages index from its database and swaps the alias (npm run search:reindex). */
 export async function reindexSearch(stage: string, log: (line: string) => void = detail): Promise<ReindexReport> {
-  const env = localEnvironment(stage);
-  const db = await createConnection({
-    host: env.MYSQL_HOST,
-    port: Number(env.MYSQL_PORT),
-    user: env.MYSQL_USER,
-    password: env.MYSQL_PASSWORD,
-    database: env.MYSQL_DATABASE,
-    timezone: 'Z',
-    charset: 'utf8mb4_unicode_ci',
-  });
+  const db = await stageConnection(stage);
   try {
     return await withSearchTarget(stage, (target) => reindexMessages({ db, target, log }));
   } finally {

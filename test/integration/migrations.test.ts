@@ -1,14 +1,8 @@
 import { createConnection } from 'mysql2/promise';
+import { mysqlOptions } from '../../shared/adapters/mysql';
 import { migrate, provisionDatabases } from '../../infra/local/platform';
 
-const connect = () =>
-  createConnection({
-    host: process.env.MYSQL_HOST,
-    port: Number(process.env.MYSQL_PORT),
-    user: process.env.MYSQL_USER,
-    password: process.env.MYSQL_PASSWORD,
-    database: process.env.MYSQL_DATABASE,
-  });
+const connect = () => createConnection(mysqlOptions());
 
 describe('migrations', () => {
   it('apply to an empty database, then a second run applies nothing and fails nothing', async () => {
