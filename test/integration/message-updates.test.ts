@@ -4,11 +4,13 @@ import { persistedMessageNumbers, rows } from '../helpers/db';
 import { eventually } from '../helpers/eventually';
 import { givenApp, givenChat, givenMessage } from '../helpers/fixtures';
 import { queueDepth, queueUrl, sendRaw } from '../helpers/queues';
-import { chatDocumentCount, indexedMessage } from '../helpers/search';
+import { chatDocumentCount, indexedMessage, refreshSearch } from '../helpers/search';
 
 const messagesOf = (token: string, chat: number) => `/api/v1/apps/${token}/chats/${chat}/messages`;
 
+/** Searches through the API after a `_refresh`, so every write the consumer finished is visible. */
 const numbersFound = async (token: string, chat: number, q: string) => {
+  await refreshSearch();
   const response = await api('GET', `${messagesOf(token, chat)}/search?${new URLSearchParams({ q })}`);
   expect(response.status).toBe(200);
   return (response.body.data as { number: number }[]).map((hit) => hit.number);
