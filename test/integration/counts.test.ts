@@ -313,6 +313,19 @@ describe('recomputeCounts at scale: ≥ 200,000 messages over ≥ 1,000 chats', 
     console.log(`counts at scale: seeded ${CHATS} chats and ${CHATS * PER_CHAT} messages in ${Date.now() - startedAt} ms`);
   }, 300_000);
 
+  // The test database outlives the run (KEEP_SERVICES): left there, these rows would pile up run after
+  // run and every whole-table job of a later test (the search reindex copies every message) would pay
+  // for them. Deleted in the same 100-chat slices they were written in.
+  afterAll(async () => {
+    for (let first = 1; first <= CHATS; first += 100) {
+      await db.query(
+        `DELETE m FROM messages m JOIN chats c ON c.id = m.chat_id
+          WHERE c.application_id = ? AND c.number BETWEEN ? AND ?`,
+        [appId, first, first + 99],
+      );
+    }
+  }, 300_000);
+
   it('counts them with an incremental run, then a full run recounts everything in chunks', async () => {
     const incremental = await run();
     console.log(`counts at scale: incremental run over the new rows: ${incremental.durationMs} ms, ${JSON.stringify(incremental.counters)}`);
