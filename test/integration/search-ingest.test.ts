@@ -5,7 +5,7 @@ import { mysqlOptions } from '../../shared/adapters/mysql';
 import { defaultSearchTarget } from '../../shared/adapters/search-index';
 import { mysqlApplications } from '../../shared/adapters/stores/applications';
 import { mysqlChats } from '../../shared/adapters/stores/chats';
-import { mysqlMessages } from '../../shared/adapters/stores/messages';
+import { messageStatements, mysqlMessages } from '../../shared/adapters/stores/messages';
 import type { MessageRecord } from '../../shared/domain/records';
 import type { QueueItem } from '../../shared/queue/batch-handler';
 import { persistenceService, searchIndexOf, type MessageIndex } from '../../shared/services/persistence';
@@ -111,5 +111,13 @@ describe('persistMessages (the messages consumer use case) with the search index
     expect(result.failures.map((f) => f.id)).toEqual([orphan.id]);
     expect(result.stored.map((i) => i.id)).toEqual([good.id]);
     expect(await chatDocumentCount(token, chat)).toBe(1);
+  });
+});
+
+describe("the consumer's read-back of a batch's rows", () => {
+  it('is served by uq_messages_chat_number (one range per (chat, number) pair), never a full scan', async () => {
+    const plan = await rows<{ table: string; type: string; key: string | null }>(`EXPLAIN ${messageStatements.SELECT_STORED(3)}`, [1, 1, 1, 2, 2, 1]);
+
+    expect(plan.map(({ type, key }) => ({ type, key }))).toEqual([{ type: 'range', key: 'uq_messages_chat_number' }]);
   });
 });
