@@ -31,7 +31,16 @@ export const appKey = (token: string) => `{app:${token}}`;
 /** The outcome of taking a number: the number, or which parent is unknown. */
 export type NextNumber = { number: number } | { missing: 'application' | 'chat' };
 
+/** What Redis knows of a chat without changing anything: unknown parent, or its last message number. */
+export type ChatNumbering = { lastMessage: number } | { missing: 'application' | 'chat' };
+
 export interface Counters {
+  /**
+   * Read-only, one round trip (HMGET of `chats` and `m:N`): whether the application exists and the
+   * chat number was handed out, and the last message number handed out in it. Knows chats and
+   * messages that are numbered but not yet in MySQL (DESIGN invariant 3).
+   */
+  chatNumbering(token: string, chatNumber: number): Promise<ChatNumbering>;
   registerApplication(token: string): Promise<void>;
   forgetApplication(token: string): Promise<void>;
   nextChat(token: string): Promise<NextNumber>;
@@ -57,6 +66,13 @@ const redisCall = <T>(call: () => Promise<T>) => guarded('redis', call, isRedisO
 export function redisCounters(redis: Redis = redisClient()): Counters {
   const numbering = withScripts(redis);
   return {
+    async chatNumbering(token, chatNumber) {
+      const [chats, lastMessage] = await redisCall(() => redis.hmget(appKey(token), 'chats', `m:${chatNumber}`));
+      // registerApplication always sets `chats`: without it the application is unknown.
+      if (chats === null || chats === undefined) return { missing: 'application' };
+      if (chatNumber > Number(chats)) return { missing: 'chat' };
+      return { lastMessage: Number(lastMessage ?? 0) };
+    },
     async registerApplication(token) {
       await redisCall(() => redis.hsetnx(appKey(token), 'chats', 0));
     },

@@ -16,7 +16,7 @@ export const ChatRecord = z.object({
 });
 export type ChatRecord = z.infer<typeof ChatRecord>;
 
-export const MessageRecord = z.object({
+export const MessageCreatedRecord = z.object({
   type: z.literal('message.created'),
   token: Token,
   chatNumber: PositiveInt,
@@ -24,4 +24,19 @@ export const MessageRecord = z.object({
   content: Content,
   createdAt: Timestamp,
 });
+export type MessageCreatedRecord = z.infer<typeof MessageCreatedRecord>;
+
+/** An edit of a message's content; `updatedAt` orders edits (the latest one wins, whatever the delivery order). */
+export const MessageUpdatedRecord = z.object({
+  type: z.literal('message.updated'),
+  token: Token,
+  chatNumber: PositiveInt,
+  number: PositiveInt,
+  content: Content,
+  updatedAt: Timestamp,
+});
+export type MessageUpdatedRecord = z.infer<typeof MessageUpdatedRecord>;
+
+/** What the messages queue carries. */
+export const MessageRecord = z.discriminatedUnion('type', [MessageCreatedRecord, MessageUpdatedRecord]);
 export type MessageRecord = z.infer<typeof MessageRecord>;

@@ -1,5 +1,6 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { SEARCH_LIMITS } from './search';
 
 extendZodWithOpenApi(z);
 
@@ -52,6 +53,26 @@ export const Paging = z.object({
 });
 export type Paging = z.infer<typeof Paging>;
 
+/** The search text: required, not blank, at most SEARCH_LIMITS.maxQueryLength characters. */
+const SearchText = (name: string) =>
+  z
+    .string({ error: () => `${name} is required` })
+    .refine((value) => value.trim().length > 0, `${name} must not be empty`)
+    .refine((value) => characters(value) <= SEARCH_LIMITS.maxQueryLength, `${name} must be at most ${SEARCH_LIMITS.maxQueryLength} characters`)
+    .openapi({
+      minLength: 1,
+      maxLength: SEARCH_LIMITS.maxQueryLength,
+      description:
+        `Literal text (no query syntax). Every white-space-separated word of at least ${SEARCH_LIMITS.minWordLength} characters must occur ` +
+        `in the message as a substring, case-insensitively; at most ${SEARCH_LIMITS.maxWords} words; page × limit ≤ ${SEARCH_LIMITS.maxResultWindow}.`,
+      example: 'liev',
+    });
+
+export const SearchQuery = Paging.extend({ q: SearchText('q') });
+export type SearchQuery = z.infer<typeof SearchQuery>;
+/** The seed's name for the same search: `keyword` instead of `q`. */
+export const AutocompleteQuery = Paging.extend({ keyword: SearchText('keyword') });
+
 const Name = z
   .string({ error: (issue) => (issue.input === undefined ? 'name is required' : 'name must be a string') })
   .trim()
@@ -90,12 +111,20 @@ export const Message = z
 export type Message = z.infer<typeof Message>;
 
 export const Created = z.object({ number: z.number().int().min(1) }).openapi('Created');
+export const Accepted = z.object({ number: z.number().int().min(1) }).openapi('Accepted');
 
 const page = <T extends z.ZodType>(item: T, name: string) =>
   z.object({ data: z.array(item), page: z.number().int(), limit: z.number().int() }).openapi(name);
 
 export const ChatPage = page(Chat, 'ChatPage');
 export const MessagePage = page(Message, 'MessagePage');
+
+export const SearchHit = Message.extend({
+  highlight: z.array(z.string()).openapi({ description: 'HTML-escaped fragments of content with each match in <em>…</em>' }),
+}).openapi('SearchHit');
+export const SearchPage = z
+  .object({ data: z.array(SearchHit), page: z.number().int(), limit: z.number().int(), total: z.number().int().min(0) })
+  .openapi('SearchPage');
 
 export const ErrorBody = z
   .object({ error: z.object({ code: z.string().openapi({ example: 'validation_error' }), message: z.string() }) })

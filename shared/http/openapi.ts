@@ -1,7 +1,9 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import {
+  Accepted,
   App,
+  AutocompleteQuery,
   AppBody,
   AppPath,
   Chat,
@@ -14,6 +16,8 @@ import {
   MessagePage,
   MessagePath,
   Paging,
+  SearchPage,
+  SearchQuery,
 } from '../domain/schemas';
 
 const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
@@ -24,7 +28,10 @@ const errors = {
   413: json(ErrorBody, 'Request body over 64 KiB'),
   415: json(ErrorBody, 'Request body is not application/json'),
   500: json(ErrorBody, 'Unexpected error (logged with the request id)'),
-  503: json(ErrorBody, 'A dependency is down; retry after the Retry-After header'),
+  503: {
+    ...json(ErrorBody, 'A dependency is down; retry after the Retry-After header'),
+    headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' as const, minimum: 1 } } },
+  },
 };
 const readErrors = { 400: errors[400], 404: errors[404], 500: errors[500], 503: errors[503] };
 const writeErrors = errors;
@@ -115,6 +122,27 @@ export const routes: RouteConfig[] = [
     summary: 'Get a message',
     request: { params: MessagePath },
     responses: { 200: json(Message, 'The message'), ...readErrors },
+  },
+  {
+    method: 'put',
+    path: '/api/v1/apps/{token}/chats/{chatNumber}/messages/{messageNumber}',
+    summary: "Edit a message's content; applied and re-indexed asynchronously (the latest edit wins)",
+    request: { params: MessagePath, body: { content: { 'application/json': { schema: MessageBody } }, required: true } },
+    responses: { 202: json(Accepted, 'The edit is accepted; GET shows it once applied'), ...writeErrors },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/apps/{token}/chats/{chatNumber}/messages/search',
+    summary: "Search a chat's messages: every word of the query as a substring, literal text, exact words first",
+    request: { params: ChatPath, query: SearchQuery },
+    responses: { 200: json(SearchPage, 'A page of matching messages with highlights and the total'), ...readErrors },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/apps/{token}/chats/{chatNumber}/messages/autocomplete',
+    summary: 'The same search under the seed\'s name, with `keyword` for `q`',
+    request: { params: ChatPath, query: AutocompleteQuery },
+    responses: { 200: json(SearchPage, 'A page of matching messages with highlights and the total'), ...readErrors },
   },
 ];
 

@@ -45,6 +45,19 @@ export const chatService = ({ counters, queue, chats, messages, clock }: ChatDep
     return next.number;
   },
 
+  /**
+   * Accepts an edit: one read-only Redis round trip says the message number was handed out (its row
+   * may not be in MySQL yet), one SendMessage enqueues the edit. The consumer applies it to MySQL
+   * (the latest `updatedAt` wins) and re-indexes the message. No MySQL on the request path.
+   */
+  async updateMessage(token: string, chatNumber: number, number: number, content: string): Promise<void> {
+    const numbering = await counters.chatNumbering(token, chatNumber);
+    if ('missing' in numbering) throw numbering.missing === 'application' ? new NotFound('application', token) : new NotFound('chat', chatNumber);
+    if (number > numbering.lastMessage) throw new NotFound('message', number);
+    const record: MessageRecord = { type: 'message.updated', token, chatNumber, number, content, updatedAt: clock.now().toISOString() };
+    await queue.send('messages', record);
+  },
+
   async getChat(token: string, number: number): Promise<Chat> {
     const chat = await chats.find(token, number);
     if (!chat) throw new NotFound('chat', number);

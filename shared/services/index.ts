@@ -1,4 +1,5 @@
 import { redisCounters } from '../adapters/counters';
+import { searchMessages } from '../adapters/search-index';
 import { sqsQueue } from '../adapters/sqs';
 import { mysqlApplications } from '../adapters/stores/applications';
 import { mysqlChats } from '../adapters/stores/chats';
@@ -6,7 +7,8 @@ import { mysqlMessages } from '../adapters/stores/messages';
 import { applicationService } from './applications';
 import { chatService } from './chats';
 import { systemClock } from './clock';
-import { persistenceService } from './persistence';
+import { persistenceService, searchIndexOf } from './persistence';
+import { searchService } from './search';
 
 /**
  * The composition root: the use cases wired to the real adapters, built on first use and kept for
@@ -22,5 +24,8 @@ export const services = {
   chats: once(() =>
     chatService({ counters: redisCounters(), queue: sqsQueue(), chats: mysqlChats(), messages: mysqlMessages(), clock: systemClock }),
   ),
-  persistence: once(() => persistenceService({ applications: mysqlApplications(), chats: mysqlChats(), messages: mysqlMessages() })),
+  persistence: once(() =>
+    persistenceService({ applications: mysqlApplications(), chats: mysqlChats(), messages: mysqlMessages(), search: searchIndexOf() }),
+  ),
+  search: once(() => searchService({ counters: redisCounters(), search: (request) => searchMessages(request) })),
 };

@@ -9,10 +9,14 @@ const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats(ajv);
 ajv.addSchema({ $id: 'openapi', components: document.components }, 'openapi');
 
-const templates = Object.keys(document.paths ?? {}).map((template) => ({
-  template,
-  pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`),
-}));
+// Like API Gateway, a literal segment wins over a {parameter}: `messages/search` is not a message number.
+const parameters = (template: string) => (template.match(/\{/g) ?? []).length;
+const templates = Object.keys(document.paths ?? {})
+  .sort((a, b) => parameters(a) - parameters(b))
+  .map((template) => ({
+    template,
+    pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`),
+  }));
 
 /** Rewrites `#/components/...` refs to point into the registered component document. */
 const resolveRefs = (schema: unknown): unknown =>

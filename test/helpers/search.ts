@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from '@opensearch-project/opensearch';
 import { createConnection, type Connection, type ResultSetHeader } from 'mysql2/promise';
-import type { SearchTarget } from '../../shared/adapters/search-index';
-import type { SearchableMessage } from '../../shared/domain/search';
+import { defaultSearchTarget, refreshMessagesIndex, type SearchTarget } from '../../shared/adapters/search-index';
+import { chatRouting, messageDocumentId, messagesAlias, type MessageDocument, type SearchableMessage } from '../../shared/domain/search';
 
 /** An application token nobody else uses, shaped like the real ones (128 random bits, base64url). */
 export const uniqueToken = () => randomBytes(16).toString('base64url');
@@ -63,4 +63,28 @@ export async function seedMessages(db: Connection, messages: SearchableMessage[]
       new Date(message.updatedAt),
     ]);
   }
+}
+
+/** Makes every write so far visible to searches: `_refresh` on the test stage's alias. */
+export const refreshSearch = () => refreshMessagesIndex(defaultSearchTarget());
+
+/** Documents of one chat in the test stage's index (by its routing and terms), after a refresh. */
+export async function chatDocumentCount(token: string, chatNumber: number, target: SearchTarget = defaultSearchTarget()): Promise<number> {
+  await refreshMessagesIndex(target);
+  const { body } = await target.client.count({
+    index: messagesAlias(target.prefix),
+    routing: chatRouting(token, chatNumber),
+    body: { query: { bool: { filter: [{ term: { token } }, { term: { chat_number: chatNumber } }] } } },
+  });
+  return body.count;
+}
+
+/** The indexed document of one message, or undefined. */
+export async function indexedMessage(token: string, chatNumber: number, number: number): Promise<MessageDocument | undefined> {
+  const target = defaultSearchTarget();
+  const { body, statusCode } = await target.client.get(
+    { index: messagesAlias(target.prefix), id: messageDocumentId(token, chatNumber, number), routing: chatRouting(token, chatNumber) },
+    { ignore: [404] },
+  );
+  return statusCode === 404 ? undefined : (body._source as unknown as MessageDocument);
 }

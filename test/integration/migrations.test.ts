@@ -1,6 +1,7 @@
 import { createConnection } from 'mysql2/promise';
 import { mysqlOptions } from '../../shared/adapters/mysql';
 import { migrate, provisionDatabases } from '../../infra/local/platform';
+import { dropTarget, isolatedTarget } from '../helpers/search';
 
 const connect = () => createConnection(mysqlOptions());
 
@@ -47,5 +48,37 @@ describe('migrations', () => {
     }
     const unique = keys.map((k) => `${k.tbl}(${k.columns})`);
     expect(unique).toEqual(expect.arrayContaining(['applications(token)', 'chats(application_id,number)', 'messages(chat_id,number)']));
+  });
+});
+
+describe('the migrate Lambda (run after a deploy)', () => {
+  it('applies the SQL migrations, then creates the messages search index behind its alias; a second run changes nothing', async () => {
+    // A stage prefix of its own, so the index is created here; the handler reads it from its environment.
+    const target = isolatedTarget('migrate');
+    jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    const previous = process.env.OPENSEARCH_INDEX_PREFIX;
+    process.env.OPENSEARCH_INDEX_PREFIX = target.prefix;
+    try {
+      const run = () => {
+        let handler!: () => Promise<{ applied: string[]; searchIndex: { index: string; created: boolean; upToDate: boolean } }>;
+        jest.isolateModules(() => {
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          handler = require('../../functions/ops/migrate').handler;
+        });
+        return handler();
+      };
+
+      const first = await run();
+      const second = await run();
+
+      expect(first).toEqual({ applied: [], searchIndex: { index: `${target.prefix}messages_v1`, created: true, upToDate: true } });
+      expect(second.searchIndex).toEqual({ index: `${target.prefix}messages_v1`, created: false, upToDate: true });
+      const { body } = await target.client.indices.getAlias({ name: `${target.prefix}messages` });
+      expect(Object.keys(body)).toEqual([`${target.prefix}messages_v1`]);
+    } finally {
+      process.env.OPENSEARCH_INDEX_PREFIX = previous;
+      jest.restoreAllMocks();
+      await dropTarget(target);
+    }
   });
 });

@@ -11,6 +11,23 @@ export interface MessageRow {
   createdAt: Date;
 }
 
+/** One edit to apply: its content replaces the row's if `updatedAt` is newer than the row's. */
+export interface MessageEdit {
+  chatId: number;
+  number: number;
+  content: string;
+  updatedAt: Date;
+}
+
+/** A message row as stored, keyed by its chat id (what the consumer indexes after writing). */
+export interface StoredMessage {
+  chatId: number;
+  number: number;
+  content: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
 const SELECT_ONE = `
   SELECT m.number, m.content, m.created_at, m.updated_at
     FROM messages m
@@ -37,11 +54,35 @@ const SELECT_PAGE = `
     ORDER BY m.number
     LIMIT ? OFFSET ?)`;
 
-/** Idempotent on uq_messages_chat_number: a redelivered record changes nothing. */
+/**
+ * Idempotent on uq_messages_chat_number: a redelivered create changes nothing. If an edit got there
+ * first (it inserts the row with its own time as created_at), the create keeps the edited content and
+ * only moves created_at back to the creation time.
+ */
 const UPSERT = (rows: number) => `
   INSERT INTO messages (chat_id, number, content, created_at, updated_at)
   VALUES ${placeholders(rows, 5)}
-  ON DUPLICATE KEY UPDATE id = id`;
+  ON DUPLICATE KEY UPDATE created_at = LEAST(created_at, VALUES(created_at))`;
+
+/**
+ * Edits, last writer wins on updated_at: an edit older than the row (delivered late) changes nothing.
+ * MySQL assigns left to right, so content is compared against the row's updated_at before that column
+ * moves. Multi-row: the rows apply in order, so two edits of one message in a batch also resolve to
+ * the newest. An edit whose create has not arrived inserts the row (created_at provisional, see UPSERT).
+ * VALUES() rather than the 8.0.19 row alias: MariaDB has only VALUES().
+ */
+const APPLY_EDITS = (rows: number) => `
+  INSERT INTO messages (chat_id, number, content, created_at, updated_at)
+  VALUES ${placeholders(rows, 5)}
+  ON DUPLICATE KEY UPDATE
+    content = IF(VALUES(updated_at) > updated_at, VALUES(content), content),
+    updated_at = GREATEST(updated_at, VALUES(updated_at))`;
+
+/** The rows as they are after a batch's writes, by uq_messages_chat_number (one range per pair). */
+const SELECT_STORED = (pairs: number) => `
+  SELECT chat_id, number, content, created_at, updated_at
+    FROM messages
+   WHERE ${Array.from({ length: pairs }, () => '(chat_id = ? AND number = ?)').join(' OR ')}`;
 
 const toMessage = (row: RowDataPacket): Message => ({
   number: Number(row.number),
@@ -56,6 +97,8 @@ export interface MessageStore {
   find(token: string, chatNumber: number, number: number): Promise<Message | undefined>;
   list(token: string, chatNumber: number, paging: Paging): Promise<MessagePage>;
   upsert(rows: MessageRow[]): Promise<void>;
+  applyEdits(edits: MessageEdit[]): Promise<void>;
+  stored(keys: { chatId: number; number: number }[]): Promise<StoredMessage[]>;
 }
 
 export function mysqlMessages(pool: Pool = mysqlPool()): MessageStore {
@@ -75,8 +118,23 @@ export function mysqlMessages(pool: Pool = mysqlPool()): MessageStore {
       if (rows.length === 0) return;
       await execute(pool, UPSERT(rows.length), rows.flatMap((r) => [r.chatId, r.number, r.content, r.createdAt, r.createdAt]));
     },
+    async applyEdits(edits) {
+      if (edits.length === 0) return;
+      await execute(pool, APPLY_EDITS(edits.length), edits.flatMap((e) => [e.chatId, e.number, e.content, e.updatedAt, e.updatedAt]));
+    },
+    async stored(keys) {
+      if (keys.length === 0) return [];
+      const rows = await query(pool, SELECT_STORED(keys.length), keys.flatMap((k) => [k.chatId, k.number]));
+      return rows.map((row) => ({
+        chatId: Number(row.chat_id),
+        number: Number(row.number),
+        content: String(row.content),
+        createdAt: iso(row.created_at),
+        updatedAt: iso(row.updated_at),
+      }));
+    },
   };
 }
 
 /** The statements, for the EXPLAIN checks in the tests. */
-export const messageStatements = { SELECT_ONE, SELECT_PAGE };
+export const messageStatements = { SELECT_ONE, SELECT_PAGE, SELECT_STORED };

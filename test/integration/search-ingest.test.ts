@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from '@opensearch-project/opensearch';
+import { createPool, type Pool } from 'mysql2/promise';
+import { mysqlOptions } from '../../shared/adapters/mysql';
+import { defaultSearchTarget } from '../../shared/adapters/search-index';
+import { mysqlApplications } from '../../shared/adapters/stores/applications';
+import { mysqlChats } from '../../shared/adapters/stores/chats';
+import { messageStatements, mysqlMessages } from '../../shared/adapters/stores/messages';
+import type { MessageRecord } from '../../shared/domain/records';
+import type { QueueItem } from '../../shared/queue/batch-handler';
+import { persistenceService, searchIndexOf, type MessageIndex } from '../../shared/services/persistence';
+import { persistedMessageNumbers, rows } from '../helpers/db';
+import { givenApp, givenChat } from '../helpers/fixtures';
+import { chatDocumentCount } from '../helpers/search';
+
+/*
+ * The messages consumer's use case against the real MySQL and OpenSearch, with the search index
+ * injected: the consumer itself runs inside the test API, whose OpenSearch cannot be taken away.
+ */
+
+let pool: Pool;
+let unreachable: Client;
+
+beforeAll(() => {
+  pool = createPool({ ...mysqlOptions(), connectionLimit: 2 });
+  // Port 9 (discard) has no listener: every request is refused at once.
+  unreachable = new Client({ node: 'http://127.0.0.1:9', requestTimeout: 2000, maxRetries: 0 });
+});
+afterAll(async () => {
+  await pool.end();
+  await unreachable.close();
+});
+
+const consumerWith = (search: MessageIndex) =>
+  persistenceService({ applications: mysqlApplications(pool), chats: mysqlChats(pool), messages: mysqlMessages(pool), search });
+
+const item = (body: MessageRecord): QueueItem<MessageRecord> => ({ id: randomUUID(), body, receiveCount: 1 });
+
+const copiesPerNumber = async (token: string, chat: number) =>
+  rows<{ number: number; copies: number }>(
+    `SELECT m.number, COUNT(*) AS copies FROM messages m JOIN chats c ON c.id = m.chat_id JOIN applications a ON a.id = c.application_id
+      WHERE a.token = ? AND c.number = ? GROUP BY m.number ORDER BY m.number`,
+    [token, chat],
+  );
+
+describe('persistMessages (the messages consumer use case) with the search index injected', () => {
+  it('reports every stored record failed (so SQS retries them), keeps MySQL free of duplicates, and indexes them once OpenSearch is back', async () => {
+    const token = await givenApp();
+    const chat = await givenChat(token);
+    const createdAt = new Date(Date.now() - 5000).toISOString();
+    const batch = [1, 2, 3].map((number) => item({ type: 'message.created', token, chatNumber: chat, number, content: `outage ${number}`, createdAt }));
+    batch.push(item({ type: 'message.updated', token, chatNumber: chat, number: 2, content: 'outage 2 edited', updatedAt: new Date().toISOString() }));
+
+    const down = await consumerWith(searchIndexOf({ client: unreachable, prefix: defaultSearchTarget().prefix })).persistMessages(batch);
+
+    expect(down.failures.map((f) => f.id).sort()).toEqual(batch.map((i) => i.id).sort());
+    expect(down.failures[0]!.reason).toMatch(/search is unavailable/);
+    expect(down.stored).toEqual([]);
+    expect(await persistedMessageNumbers(token, chat)).toEqual([1, 2, 3]);
+    expect(await chatDocumentCount(token, chat)).toBe(0);
+
+    // SQS redelivers the same records; OpenSearch is back.
+    const back = await consumerWith(searchIndexOf()).persistMessages(batch);
+
+    expect(back.failures).toEqual([]);
+    expect(back.stored.map((i) => i.id)).toEqual(batch.map((i) => i.id));
+    expect((await copiesPerNumber(token, chat)).map((r) => [r.number, Number(r.copies)])).toEqual([
+      [1, 1],
+      [2, 1],
+      [3, 1],
+    ]);
+    expect(await chatDocumentCount(token, chat)).toBe(3);
+  });
+
+  it('maps per-item outcomes back to their records: only the failed item fails, a stale one is a success', async () => {
+    const token = await givenApp();
+    const chat = await givenChat(token);
+    const createdAt = new Date().toISOString();
+    const batch = [1, 2, 3].map((number) => item({ type: 'message.created', token, chatNumber: chat, number, content: `mixed ${number}`, createdAt }));
+    const calls: number[] = [];
+    const flaky: MessageIndex = {
+      async index(messages) {
+        calls.push(messages.length);
+        return messages.map((message) =>
+          message.number === 2
+            ? { ok: false, status: 429, reason: 'es_rejected_execution_exception: queue full', retryable: true }
+            : message.number === 3
+              ? { ok: true, result: 'stale' }
+              : { ok: true, result: 'created' },
+        );
+      },
+    };
+
+    const result = await consumerWith(flaky).persistMessages(batch);
+
+    expect(calls).toEqual([3]);
+    expect(result.failures).toEqual([{ id: batch[1]!.id, reason: expect.stringContaining('queue full') }]);
+    expect(result.stored.map((i) => i.body.number)).toEqual([1, 3]);
+  });
+
+  it('a record that cannot be stored in MySQL is not indexed and fails alone; its batch-mates are stored and indexed', async () => {
+    const token = await givenApp();
+    const chat = await givenChat(token);
+    const createdAt = new Date().toISOString();
+    const good = item({ type: 'message.created', token, chatNumber: chat, number: 1, content: 'fine', createdAt });
+    // A record of an application MySQL does not know: it fails before any write.
+    const orphan = item({ type: 'message.created', token: 'C'.repeat(22), chatNumber: 1, number: 1, content: 'no app', createdAt });
+
+    const result = await consumerWith(searchIndexOf()).persistMessages([orphan, good]);
+
+    expect(result.failures.map((f) => f.id)).toEqual([orphan.id]);
+    expect(result.stored.map((i) => i.id)).toEqual([good.id]);
+    expect(await chatDocumentCount(token, chat)).toBe(1);
+  });
+});
+
+describe("the consumer's read-back of a batch's rows", () => {
+  it('is served by uq_messages_chat_number (one range per (chat, number) pair), never a full scan', async () => {
+    const plan = await rows<{ table: string; type: string; key: string | null }>(`EXPLAIN ${messageStatements.SELECT_STORED(3)}`, [1, 1, 1, 2, 2, 1]);
+
+    expect(plan.map(({ type, key }) => ({ type, key }))).toEqual([{ type: 'range', key: 'uq_messages_chat_number' }]);
+  });
+});
