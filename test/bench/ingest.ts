@@ -1,5 +1,6 @@
-// Consumer ingest: the same messages written in batches of 100 (one multi-row statement per batch, as
-// the consumer does) and one row at a time, on the real MySQL of the test stage; reports both rates
+// Consumer ingest: the same messages persisted and indexed in batches of 100 (one multi-row statement
+// and one _bulk per batch, as the consumer does) and one at a time, on the real MySQL and OpenSearch of
+// the test stage; reports both rates
 // and the speed-up of batching. Part of `npm run bench`.
 import { performance } from 'node:perf_hooks';
 import { localEnvironment } from '../../infra/local/environment';
@@ -18,10 +19,10 @@ async function main() {
   const { mysqlApplications } = await import('../../shared/adapters/stores/applications');
   const { mysqlChats } = await import('../../shared/adapters/stores/chats');
   const { mysqlMessages } = await import('../../shared/adapters/stores/messages');
-  const { persistenceService } = await import('../../shared/services/persistence');
+  const { persistenceService, searchIndexOf } = await import('../../shared/services/persistence');
   const { newToken } = await import('../../shared/services/applications');
   const deps = { applications: mysqlApplications(), chats: mysqlChats(), messages: mysqlMessages() };
-  const persistence = persistenceService(deps);
+  const persistence = persistenceService({ ...deps, search: searchIndexOf() });
   try {
     const rate = async (batchSize: number) => {
       const token = newToken();
@@ -40,7 +41,7 @@ async function main() {
     };
     const batched = await rate(100);
     const single = await rate(1);
-    console.log(`consumer ingest into MySQL: ${Math.round(batched)} rows/s in batches of 100, ${Math.round(single)} rows/s one at a time: batching is ${(batched / single).toFixed(1)}x faster`);
+    console.log(`consumer ingest into MySQL + OpenSearch: ${Math.round(batched)} rows/s in batches of 100, ${Math.round(single)} rows/s one at a time: batching is ${(batched / single).toFixed(1)}x faster`);
   } finally {
     await mysqlPool().end();
     if (services.started.length) await stopServices();
