@@ -62,8 +62,22 @@ export async function ensureServices(): Promise<ServicesState> {
   return state;
 }
 
-/** Creates each stage's database and the application user, idempotently. */
+/** True when the application user can already reach every stage's database (nothing to provision). */
+async function databasesReachable(stages: string[]): Promise<boolean> {
+  for (const stage of stages) {
+    const connection = await stageConnection(stage).catch(() => undefined);
+    if (!connection) return false;
+    await connection.end();
+  }
+  return true;
+}
+
+/**
+ * Creates each stage's database and the application user, idempotently. A reused server where they
+ * already exist needs no administrator login.
+ */
 export async function provisionDatabases(stages = LOCAL_STAGES): Promise<void> {
+  if (await databasesReachable(stages)) return;
   const { mysql } = localPorts();
   const connection = await adminConnection(mysql).catch((error: Error) => {
     throw new LauncherError(
