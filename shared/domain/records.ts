@@ -16,25 +16,14 @@ export const ChatRecord = z.object({
 });
 export type ChatRecord = z.infer<typeof ChatRecord>;
 
-export const MessageCreatedRecord = z.object({
-  type: z.literal('message.created'),
-  token: Token,
-  chatNumber: PositiveInt,
-  number: PositiveInt,
-  content: Content,
-  createdAt: Timestamp,
-});
+/** What identifies a message and its content, in every message record. */
+const MessageFields = { token: Token, chatNumber: PositiveInt, number: PositiveInt, content: Content };
+
+export const MessageCreatedRecord = z.object({ type: z.literal('message.created'), ...MessageFields, createdAt: Timestamp });
 export type MessageCreatedRecord = z.infer<typeof MessageCreatedRecord>;
 
 /** An edit of a message's content; `updatedAt` orders edits (the latest one wins, whatever the delivery order). */
-export const MessageUpdatedRecord = z.object({
-  type: z.literal('message.updated'),
-  token: Token,
-  chatNumber: PositiveInt,
-  number: PositiveInt,
-  content: Content,
-  updatedAt: Timestamp,
-});
+export const MessageUpdatedRecord = z.object({ type: z.literal('message.updated'), ...MessageFields, updatedAt: Timestamp });
 export type MessageUpdatedRecord = z.infer<typeof MessageUpdatedRecord>;
 
 /** What the messages queue carries. */
