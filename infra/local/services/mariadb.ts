@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { createConnection } from 'mysql2/promise';
+import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { ensureDebianPackages } from '../install';
 import { servicePaths } from '../paths';
 import { detail, isPortOpen, run, startDaemon, waitUntilReady } from '../process';
@@ -49,16 +49,20 @@ export function mariadb(port: number): LocalService {
 }
 
 /**
- * Opens an administrative connection: through our own server's socket (where the OS user is an
- * administrator), else over TCP as MYSQL_ADMIN_USER (default root) with MYSQL_ADMIN_PASSWORD.
+ * Opens an administrative connection to the server on `port`: through a local socket where the OS
+ * user is an administrator (our own server's, or the Debian package's), else over TCP as MYSQL_ADMIN_USER (default root) with MYSQL_ADMIN_PASSWORD.
  */
 export async function adminConnection(port: number) {
-  const socket = join(servicePaths('mariadb').dir, 'mysqld.sock');
-  if (existsSync(socket)) {
+  // Our own server's socket, then the Debian package's own server (if its install started one).
+  for (const socket of [join(servicePaths('mariadb').dir, 'mysqld.sock'), '/run/mysqld/mysqld.sock']) {
+    if (!existsSync(socket)) continue;
     try {
-      return await createConnection({ socketPath: socket, user: userInfo().username, multipleStatements: true });
+      const connection = await createConnection({ socketPath: socket, user: userInfo().username, multipleStatements: true });
+      const [[row]] = await connection.query<RowDataPacket[]>('SELECT @@port AS port');
+      if (Number(row?.port) === port) return connection;
+      await connection.end();
     } catch {
-      /* not our server after all: fall through to TCP */
+      /* not the server on our port: try the next way in */
     }
   }
   return createConnection({
