@@ -1,17 +1,13 @@
-// The performance figures of DESIGN §5, measured in one run on this machine (ratios are the point:
-// absolute numbers depend on the machine). Starts or reuses the services and runs the test stage's API:
-//   npm run bench [-- --requests 400 --concurrency 16]
+// Endpoint throughput and latency, and POST → persisted, through the test stage's API (ratios are the
+// point: absolute numbers depend on the machine). Part of `npm run bench` (test/bench/run.ts).
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { startApi } from '../../infra/local/api';
-import { localEnvironment, localPorts } from '../../infra/local/environment';
-import { ensureServices, prepareStage, provisionDatabases, stopServices } from '../../infra/local/platform';
+import { localPorts } from '../../infra/local/environment';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '400' }, concurrency: { type: 'string', default: '16' } } });
 const REQUESTS = Math.min(Number(values.requests), 5000);
 const CONCURRENCY = Math.min(Number(values.concurrency), 64);
-
-Object.assign(process.env, localEnvironment('test'), { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const round = (n: number) => Math.round(n * 10) / 10;
@@ -57,10 +53,7 @@ async function until(check: () => Promise<boolean>, timeoutMs = 60_000): Promise
   }
 }
 
-async function main() {
-  const services = await ensureServices();
-  await provisionDatabases(['test']);
-  await prepareStage('test');
+export async function benchApi(): Promise<void> {
   const ports = localPorts();
   const api = await startApi({ stage: 'test', httpPort: ports.testHttp, lambdaPort: ports.testLambda, delivery: true, output: 'log' });
   try {
@@ -97,14 +90,5 @@ async function main() {
     console.log(`consumer drain: the ${REQUESTS} queued messages were all persisted ${round(drainSeconds)} s after the last POST answered`);
   } finally {
     await api.stop();
-    if (services.started.length) await stopServices();
   }
 }
-
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);

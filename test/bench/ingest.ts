@@ -3,17 +3,10 @@
 // the test stage; reports both rates
 // and the speed-up of batching. Part of `npm run bench`.
 import { performance } from 'node:perf_hooks';
-import { localEnvironment } from '../../infra/local/environment';
-import { ensureServices, prepareStage, provisionDatabases, stopServices } from '../../infra/local/platform';
-
-Object.assign(process.env, localEnvironment('test'), { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
 
 const MESSAGES = 2000;
 
-async function main() {
-  const services = await ensureServices();
-  await provisionDatabases(['test']);
-  await prepareStage('test');
+export async function benchIngest(): Promise<void> {
   // Imported after the environment is set: config() reads it on first use.
   const { mysqlPool } = await import('../../shared/adapters/mysql');
   const { mysqlApplications } = await import('../../shared/adapters/stores/applications');
@@ -44,14 +37,5 @@ async function main() {
     console.log(`consumer ingest into MySQL + OpenSearch: ${Math.round(batched)} rows/s in batches of 100, ${Math.round(single)} rows/s one at a time: batching is ${(batched / single).toFixed(1)}x faster`);
   } finally {
     await mysqlPool().end();
-    if (services.started.length) await stopServices();
   }
 }
-
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
