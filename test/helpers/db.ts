@@ -1,19 +1,11 @@
 import { createPool, type Pool } from 'mysql2/promise';
+import { mysqlOptions } from '../../shared/adapters/mysql';
 
 let pool: Pool | undefined;
 
 /** The test stage's database, for asserting what the consumers persisted. */
 export function testDb(): Pool {
-  pool ??= createPool({
-    host: process.env.MYSQL_HOST,
-    port: Number(process.env.MYSQL_PORT),
-    user: process.env.MYSQL_USER,
-    password: process.env.MYSQL_PASSWORD,
-    database: process.env.MYSQL_DATABASE,
-    charset: 'utf8mb4_unicode_ci',
-    timezone: 'Z',
-    connectionLimit: 2,
-  });
+  pool ??= createPool({ ...mysqlOptions(), connectionLimit: 2 });
   return pool;
 }
 

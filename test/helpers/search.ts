@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from '@opensearch-project/opensearch';
 import { createConnection, type Connection, type ResultSetHeader } from 'mysql2/promise';
+import { mysqlOptions } from '../../shared/adapters/mysql';
 import { defaultSearchTarget, refreshMessagesIndex, type SearchTarget } from '../../shared/adapters/search-index';
 import { chatRouting, messageDocumentId, messagesAlias, type MessageDocument, type SearchableMessage } from '../../shared/domain/search';
 
@@ -25,16 +26,7 @@ export function searchable(token: string, chatNumber: number, number: number, co
   return { token, chatNumber, number, content, createdAt, updatedAt: updatedAt ?? createdAt };
 }
 
-export const testDatabase = (): Promise<Connection> =>
-  createConnection({
-    host: process.env.MYSQL_HOST,
-    port: Number(process.env.MYSQL_PORT),
-    user: process.env.MYSQL_USER,
-    password: process.env.MYSQL_PASSWORD,
-    database: process.env.MYSQL_DATABASE,
-    timezone: 'Z',
-    charset: 'utf8mb4_unicode_ci',
-  });
+export const testDatabase = (): Promise<Connection> => createConnection(mysqlOptions());
 
 /** Writes the applications, chats and messages rows of the given messages, as the consumers would. */
 export async function seedMessages(db: Connection, messages: SearchableMessage[]): Promise<void> {

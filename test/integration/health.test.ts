@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { createConnection } from 'mysql2/promise';
 import Redis from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { api } from '../helpers/api';
+import { rows } from '../helpers/db';
 import { eventually } from '../helpers/eventually';
 import { startSecondApi } from '../helpers/second-api';
 import { localPorts } from '../../infra/local/environment';
@@ -23,14 +23,7 @@ describe('GET /api/v1/health', () => {
   });
 
   it('runs on the real servers: MariaDB, Redis with AOF, an OpenSearch 2.19 node, an SQS API', async () => {
-    const mysql = await createConnection({
-      host: process.env.MYSQL_HOST,
-      port: Number(process.env.MYSQL_PORT),
-      user: process.env.MYSQL_USER,
-      password: process.env.MYSQL_PASSWORD,
-    });
-    const [[row]] = await mysql.query<any[]>('SELECT VERSION() AS version');
-    await mysql.end();
+    const [row] = await rows('SELECT VERSION() AS version');
     expect(row.version).toMatch(/MariaDB|^8\./);
 
     const redis = new Redis(process.env.REDIS_URL!);
