@@ -1,0 +1,153 @@
+import { httpEvent, lambdaContext } from '../helpers/events';
+import { sourceHandler, sourceHandlers, splitHandler, type ModuleLoader } from '../../infra/local/source-runtime';
+
+// The plugin registers tsx in serverless-offline's process; jest compiles TypeScript itself.
+jest.mock('tsx/cjs/api', () => ({ register: jest.fn() }));
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const LocalSourceRuntime = require('../../infra/local/source-runtime-plugin.js');
+
+const FIXTURES = 'test/unit/fixtures';
+
+/** The JSON log lines written to stderr, parsed. */
+function errorLines(spy: jest.SpyInstance): Record<string, unknown>[] {
+  return spy.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);
+}
+
+describe('a local function run from its TypeScript source', () => {
+  let stderr: jest.SpyInstance;
+  beforeEach(() => {
+    stderr = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it('calls the export of the module named by its handler, with the event and context', async () => {
+    const handler = sourceHandler({ key: 'echo', handler: `${FIXTURES}/echo-handler.handler`, http: true });
+
+    const response = (await handler({ ping: 1 }, { awsRequestId: 'r' })) as { statusCode: number; body: string };
+
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({ event: { ping: 1 }, context: { awsRequestId: 'r' } });
+  });
+
+  it('resolves a nested export path as the Lambda runtime does', async () => {
+    const handler = sourceHandler({ key: 'echo', handler: `${FIXTURES}/echo-handler.nested.handler`, http: true });
+
+    expect(await handler({}, {})).toMatchObject({ statusCode: 200 });
+  });
+
+  it('answers 500 with the API error body, and logs it, when an HTTP function module throws while loading', async () => {
+    const handler = sourceHandler({ key: 'broken', handler: `${FIXTURES}/broken-handler.handler`, http: true });
+
+    const response = (await handler(httpEvent(), lambdaContext)) as { statusCode: number; body: string };
+
+    expect(response.statusCode).toBe(500);
+    expect(JSON.parse(response.body)).toEqual({ error: { code: 'internal_error', message: expect.any(String) } });
+    expect(errorLines(stderr)).toEqual([
+      expect.objectContaining({ level: 'error', function: 'broken', handler: `${FIXTURES}/broken-handler.handler`, detail: 'this module cannot be loaded' }),
+    ]);
+  });
+
+  it('answers 500 when the module does not exist (the failure of a deleted bundle)', async () => {
+    const handler = sourceHandler({ key: 'createApp', handler: 'functions/http/no-such-module.create', http: true });
+
+    const response = (await handler(httpEvent(), lambdaContext)) as { statusCode: number; body: string };
+
+    expect(response.statusCode).toBe(500);
+    expect(JSON.parse(response.body).error.code).toBe('internal_error');
+    expect(errorLines(stderr)[0]).toMatchObject({ level: 'error', function: 'createApp' });
+    expect(JSON.stringify(errorLines(stderr)[0])).toContain('no-such-module');
+  });
+
+  it('answers 500 when the handler names something that is not an exported function', async () => {
+    const handler = sourceHandler({ key: 'echo', handler: `${FIXTURES}/echo-handler.notAFunction`, http: true });
+
+    expect(await handler(httpEvent(), lambdaContext)).toMatchObject({ statusCode: 500 });
+    expect(errorLines(stderr)[0]).toMatchObject({ detail: expect.stringContaining('not an exported function') });
+  });
+
+  it('rethrows for a function that is not called over HTTP (a queue consumer), so its invocation fails', async () => {
+    const handler = sourceHandler({ key: 'persistChats', handler: `${FIXTURES}/broken-handler.handler`, http: false });
+
+    await expect(handler({ Records: [] }, lambdaContext)).rejects.toThrow('this module cannot be loaded');
+    expect(errorLines(stderr)[0]).toMatchObject({ function: 'persistChats' });
+  });
+
+  it('loads the module once, and again after a failed load', async () => {
+    const good = { handler: async () => 'ok' };
+    const load = jest.fn<ReturnType<ModuleLoader>, Parameters<ModuleLoader>>().mockImplementationOnce(() => {
+      throw new Error('not yet');
+    });
+    load.mockReturnValue(good);
+    const handler = sourceHandler({ key: 'f', handler: 'functions/f.handler', http: true }, load);
+
+    expect(await handler({}, {})).toMatchObject({ statusCode: 500 });
+    expect(await handler({}, {})).toBe('ok');
+    expect(await handler({}, {})).toBe('ok');
+    expect(load).toHaveBeenCalledTimes(2);
+    expect(load.mock.calls[1]![0]).toMatch(/\/functions\/f$/);
+  });
+
+  it('splits a handler string at the first dot of its file name', () => {
+    expect(splitHandler('functions/http/apps.create')).toEqual({ module: 'functions/http/apps', exportPath: ['create'] });
+    expect(splitHandler('a.b/c.d.e')).toEqual({ module: 'a.b/c', exportPath: ['d', 'e'] });
+    expect(() => splitHandler('functions/http/apps')).toThrow('malformed handler');
+  });
+});
+
+describe('the local source runtime plugin', () => {
+  type Hook = { pluginName: string; hook: () => unknown };
+  const hooks = (): Record<string, Hook[]> => ({
+    initialize: [],
+    'before:offline:start:init': [{ pluginName: 'EsbuildServerlessPlugin', hook: jest.fn() }],
+    'before:offline:start': [{ pluginName: 'EsbuildServerlessPlugin', hook: jest.fn() }],
+    'offline:start:init': [{ pluginName: 'ServerlessOffline', hook: jest.fn() }],
+    'before:package:createDeploymentArtifacts': [{ pluginName: 'EsbuildServerlessPlugin', hook: jest.fn() }],
+  });
+  const serverless = (command: string, stage: string, useInProcess = true) => ({
+    processedInput: { commands: [command, 'start'] },
+    getProvider: () => ({ getStage: () => stage }),
+    pluginManager: { hooks: hooks() },
+    service: {
+      custom: { 'serverless-offline': { useInProcess } },
+      functions: {
+        createApp: { handler: 'functions/http/apps.create', events: [{ httpApi: { method: 'POST', path: '/api/v1/apps' } }] },
+        persistChats: { handler: 'functions/queue/persist-chats.handler', events: [{ sqs: {} }] },
+      },
+    },
+  });
+
+  it('under `offline` on a local stage: no esbuild work on offline, handlers from source', () => {
+    const sls = serverless('offline', 'test');
+    const plugin = new LocalSourceRuntime(sls, {});
+
+    plugin.hooks.initialize();
+
+    expect(sls.pluginManager.hooks['before:offline:start:init']).toEqual([]);
+    expect(sls.pluginManager.hooks['before:offline:start']).toEqual([]);
+    expect(sls.pluginManager.hooks['offline:start:init']).toHaveLength(1);
+    expect(sls.pluginManager.hooks['before:package:createDeploymentArtifacts']).toHaveLength(1);
+    expect(sls.service.functions.createApp.handler).toBe('infra/local/source-handlers.createApp');
+    expect(sls.service.functions.persistChats.handler).toBe('infra/local/source-handlers.persistChats');
+    expect(Object.keys(sourceHandlers)).toEqual(expect.arrayContaining(['createApp', 'persistChats']));
+  });
+
+  it('leaves packaging alone: no hook at all outside `offline`', () => {
+    const plugin = new LocalSourceRuntime(serverless('package', 'local'), {});
+
+    expect(plugin.hooks).toEqual({});
+  });
+
+  it('leaves an AWS stage under `offline` to serverless-esbuild', () => {
+    const sls = serverless('offline', 'prod');
+    new LocalSourceRuntime(sls, {}).hooks.initialize();
+
+    expect(sls.pluginManager.hooks['before:offline:start:init']).toHaveLength(1);
+    expect(sls.service.functions.createApp.handler).toBe('functions/http/apps.create');
+  });
+
+  it('refuses worker threads, which would not see the handlers defined in this process', () => {
+    const plugin = new LocalSourceRuntime(serverless('offline', 'local', false), {});
+
+    expect(() => plugin.hooks.initialize()).toThrow('useInProcess');
+  });
+});
