@@ -32,35 +32,63 @@ export function splitHandler(handler: string): { module: string; exportPath: str
   return { module: handler.slice(0, dot), exportPath: handler.slice(dot + 1).split('.') };
 }
 
+/** A function's handler as serverless-offline calls it, and its module load, callable ahead of the first call. */
+export interface LocalHandler extends LambdaHandler {
+  /** Loads the module now; false (and logged) when it cannot be loaded. */
+  load(): boolean;
+}
+
 /**
- * The handler serverless-offline calls for one function. It loads the function's module on the first
- * invocation (as a cold start would) and calls its export. A module that cannot be loaded is logged;
- * an HTTP function then answers 500 with the API's error body, because serverless-offline would turn
- * the thrown error into a 200 carrying `errorMessage` for an HTTP API. Other functions rethrow, so an
- * invocation fails as it does on AWS. A failed load is retried on the next invocation.
+ * The handler serverless-offline calls for one function: it calls the export of the function's module,
+ * loaded by `load()` when the API starts (AWS runs a module's initialisation before, and outside, the
+ * invocation's timeout) or else on the first invocation. A module that cannot be loaded is logged; an
+ * HTTP function then answers 500 with the API's error body, because serverless-offline would turn the
+ * thrown error into a 200 carrying `errorMessage` for an HTTP API. Other functions rethrow, so their
+ * invocation fails as on AWS. A failed load is tried again on the next invocation.
  */
-export function sourceHandler({ key, handler, http }: SourceFunction, load: ModuleLoader = requireSource): LambdaHandler {
+export function sourceHandler({ key, handler, http }: SourceFunction, loadModule: ModuleLoader = requireSource): LocalHandler {
   let loaded: LambdaHandler | undefined;
-  return async (event, context, callback) => {
-    if (!loaded) {
-      try {
-        const { module, exportPath } = splitHandler(handler);
-        const exported = exportPath.reduce<unknown>((value, name) => (value as Record<string, unknown> | undefined)?.[name], load(join(ROOT, module)));
-        if (typeof exported !== 'function') throw new Error(`${handler} is not an exported function`);
-        loaded = exported as LambdaHandler;
-      } catch (error) {
-        log('error', 'the function could not be loaded', { function: key, handler, ...describeError(error) });
-        if (http) return INTERNAL_ERROR;
-        throw error;
-      }
+  let loadError: unknown;
+  const load = (): boolean => {
+    if (loaded) return true;
+    try {
+      const { module, exportPath } = splitHandler(handler);
+      const exported = exportPath.reduce<unknown>((value, name) => (value as Record<string, unknown> | undefined)?.[name], loadModule(join(ROOT, module)));
+      if (typeof exported !== 'function') throw new Error(`${handler} is not an exported function`);
+      loaded = exported as LambdaHandler;
+      return true;
+    } catch (error) {
+      loadError = error;
+      log('error', 'the function could not be loaded', { function: key, handler, ...describeError(error) });
+      return false;
     }
-    return loaded(event, context, callback);
   };
+  const invoke = async (event: unknown, context: unknown, callback?: unknown) => {
+    if (!load()) {
+      if (http) return INTERNAL_ERROR;
+      throw loadError;
+    }
+    return loaded!(event, context, callback);
+  };
+  return Object.assign(invoke, { load });
 }
 
 /** The handlers serverless-offline resolves through infra/local/source-handlers.js, by function key. */
-export const sourceHandlers: Record<string, LambdaHandler> = {};
+export const sourceHandlers: Record<string, LocalHandler> = {};
 
 export function defineSourceHandler(fn: SourceFunction, load?: ModuleLoader): void {
   sourceHandlers[fn.key] = sourceHandler(fn, load);
+}
+
+/**
+ * Loads every defined function's module, each with its environment in process.env as serverless-offline
+ * sets it for an invocation of that function.
+ */
+export function loadSourceHandlers(environmentOf: (key: string) => Record<string, string>): { loaded: number; failed: number } {
+  let loaded = 0;
+  for (const [key, handler] of Object.entries(sourceHandlers)) {
+    Object.assign(process.env, environmentOf(key));
+    if (handler.load()) loaded++;
+  }
+  return { loaded, failed: Object.keys(sourceHandlers).length - loaded };
 }

@@ -54,12 +54,15 @@ function launch(name: string, command: string, args: string[], env: Record<strin
   return { child, logFile };
 }
 
-/** Seconds until GET /health answers at all (as test/helpers/second-api.ts waits), bounded by 180 s. */
-async function secondsUntilReady(child: ChildProcess, port: number, logFile: string, startedAt: number): Promise<number> {
+/**
+ * Seconds until GET /health answers at all (as test/helpers/second-api.ts waits) and, with `readyLine`,
+ * the launcher has printed it (`npm start` is ready once its SQS delivery runs too). Bounded by 180 s.
+ */
+async function secondsUntilReady(child: ChildProcess, port: number, logFile: string, startedAt: number, readyLine?: RegExp): Promise<number> {
   while (Date.now() - startedAt < 180_000) {
     if (!isAlive(child.pid!)) throw new Error(`exited; see ${logFile}`);
     const response = await fetch(`http://127.0.0.1:${port}/api/v1/health`).catch(() => undefined);
-    if (response) return (Date.now() - startedAt) / 1000;
+    if (response && (!readyLine || readyLine.test(readFileSync(logFile, 'utf8')))) return (Date.now() - startedAt) / 1000;
     await sleep(100);
   }
   throw new Error(`not ready within 180 s; see ${logFile}`);
@@ -94,7 +97,7 @@ async function main(): Promise<void> {
   const startedAt = Date.now();
   const start = launch(`runtime-bench-start-${startPort}`, 'npm', ['start'], { HTTP_PORT: String(startPort), LAMBDA_PORT: String(startPort + 2) });
   try {
-    const startSeconds = await secondsUntilReady(start.child, startPort, start.logFile, startedAt);
+    const startSeconds = await secondsUntilReady(start.child, startPort, start.logFile, startedAt, /ready in [\d.]+ s/);
     await warm(startPort);
     print('npm start (services running)', startSeconds, treeMemory(start.child.pid!));
 

@@ -1,10 +1,13 @@
 import { httpEvent, lambdaContext } from '../helpers/events';
-import { sourceHandler, sourceHandlers, splitHandler, type ModuleLoader } from '../../infra/local/source-runtime';
+import { defineSourceHandler, loadSourceHandlers, sourceHandler, sourceHandlers, splitHandler, type ModuleLoader } from '../../infra/local/source-runtime';
 
 // The plugin registers tsx in serverless-offline's process; jest compiles TypeScript itself.
 jest.mock('tsx/cjs/api', () => ({ register: jest.fn() }));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+jest.mock('serverless-esbuild', () => jest.fn(function EsbuildServerlessPlugin() {}));
+/* eslint-disable @typescript-eslint/no-require-imports */
 const LocalSourceRuntime = require('../../infra/local/source-runtime-plugin.js');
+const EsbuildServerlessPlugin = require('serverless-esbuild') as jest.Mock;
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 const FIXTURES = 'test/unit/fixtures';
 
@@ -17,6 +20,7 @@ describe('a local function run from its TypeScript source', () => {
   let stderr: jest.SpyInstance;
   beforeEach(() => {
     stderr = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    for (const key of Object.keys(sourceHandlers)) delete sourceHandlers[key];
   });
   afterEach(() => jest.restoreAllMocks());
 
@@ -87,6 +91,22 @@ describe('a local function run from its TypeScript source', () => {
     expect(load.mock.calls[1]![0]).toMatch(/\/functions\/f$/);
   });
 
+  it('loads every function ahead of its first call, each with its environment, and logs the ones that fail', () => {
+    const seen: Record<string, string | undefined> = {};
+    const load: ModuleLoader = (path) => {
+      seen[path.slice(path.lastIndexOf('/') + 1)] = process.env.SOURCE_RUNTIME_TEST;
+      return { handler: async () => 'ok' };
+    };
+    defineSourceHandler({ key: 'one', handler: 'functions/one.handler', http: true }, load);
+    defineSourceHandler({ key: 'two', handler: 'functions/two.handler', http: false }, load);
+    defineSourceHandler({ key: 'broken', handler: `${FIXTURES}/broken-handler.handler`, http: true });
+
+    expect(loadSourceHandlers((key) => ({ SOURCE_RUNTIME_TEST: `env of ${key}` }))).toEqual({ loaded: 2, failed: 1 });
+    expect(seen).toEqual({ one: 'env of one', two: 'env of two' });
+    expect(errorLines(stderr)).toEqual([expect.objectContaining({ function: 'broken' })]);
+    delete process.env.SOURCE_RUNTIME_TEST;
+  });
+
   it('splits a handler string at the first dot of its file name', () => {
     expect(splitHandler('functions/http/apps.create')).toEqual({ module: 'functions/http/apps', exportPath: ['create'] });
     expect(splitHandler('a.b/c.d.e')).toEqual({ module: 'a.b/c', exportPath: ['d', 'e'] });
@@ -95,59 +115,59 @@ describe('a local function run from its TypeScript source', () => {
 });
 
 describe('the local source runtime plugin', () => {
-  type Hook = { pluginName: string; hook: () => unknown };
-  const hooks = (): Record<string, Hook[]> => ({
-    initialize: [],
-    'before:offline:start:init': [{ pluginName: 'EsbuildServerlessPlugin', hook: jest.fn() }],
-    'before:offline:start': [{ pluginName: 'EsbuildServerlessPlugin', hook: jest.fn() }],
-    'offline:start:init': [{ pluginName: 'ServerlessOffline', hook: jest.fn() }],
-    'before:package:createDeploymentArtifacts': [{ pluginName: 'EsbuildServerlessPlugin', hook: jest.fn() }],
-  });
   const serverless = (command: string, stage: string, useInProcess = true) => ({
     processedInput: { commands: [command, 'start'] },
     getProvider: () => ({ getStage: () => stage }),
-    pluginManager: { hooks: hooks() },
     service: {
+      provider: { environment: {} },
       custom: { 'serverless-offline': { useInProcess } },
       functions: {
         createApp: { handler: 'functions/http/apps.create', events: [{ httpApi: { method: 'POST', path: '/api/v1/apps' } }] },
-        persistChats: { handler: 'functions/queue/persist-chats.handler', events: [{ sqs: {} }] },
+        persistChats: { handler: 'functions/queue/persist-chats.handler', events: [{ sqs: {} }] } as { handler: string; events: unknown[] },
       },
     },
   });
 
-  it('under `offline` on a local stage: no esbuild work on offline, handlers from source', () => {
+  it('under `offline` on a local stage: handlers from source, no serverless-esbuild', () => {
     const sls = serverless('offline', 'test');
     const plugin = new LocalSourceRuntime(sls, {});
 
     plugin.hooks.initialize();
 
-    expect(sls.pluginManager.hooks['before:offline:start:init']).toEqual([]);
-    expect(sls.pluginManager.hooks['before:offline:start']).toEqual([]);
-    expect(sls.pluginManager.hooks['offline:start:init']).toHaveLength(1);
-    expect(sls.pluginManager.hooks['before:package:createDeploymentArtifacts']).toHaveLength(1);
+    expect(plugin).not.toBeInstanceOf(EsbuildServerlessPlugin);
+    expect(EsbuildServerlessPlugin).not.toHaveBeenCalled();
     expect(sls.service.functions.createApp.handler).toBe('infra/local/source-handlers.createApp');
     expect(sls.service.functions.persistChats.handler).toBe('infra/local/source-handlers.persistChats');
     expect(Object.keys(sourceHandlers)).toEqual(expect.arrayContaining(['createApp', 'persistChats']));
   });
 
-  it('leaves packaging alone: no hook at all outside `offline`', () => {
-    const plugin = new LocalSourceRuntime(serverless('package', 'local'), {});
+  it('loads the real function modules before serverless-offline listens', () => {
+    jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const notice = jest.fn();
+    const plugin = new LocalSourceRuntime(serverless('offline', 'local'), {}, { log: { notice } });
+    plugin.hooks.initialize();
 
-    expect(plugin.hooks).toEqual({});
+    plugin.hooks['before:offline:start:init']();
+
+    expect(notice).toHaveBeenCalledWith(expect.stringMatching(/^Loaded 2 functions from their TypeScript source in \d+ ms$/));
+    expect(console.error).not.toHaveBeenCalled();
   });
 
-  it('leaves an AWS stage under `offline` to serverless-esbuild', () => {
-    const sls = serverless('offline', 'prod');
-    new LocalSourceRuntime(sls, {}).hooks.initialize();
+  it.each([
+    ['packaging a local stage', 'package', 'local'],
+    ['deploying', 'deploy', 'prod'],
+    ['`offline` on an AWS stage', 'offline', 'prod'],
+  ])('is serverless-esbuild itself for %s', (_case, command, stage) => {
+    const sls = serverless(command, stage);
 
-    expect(sls.pluginManager.hooks['before:offline:start:init']).toHaveLength(1);
+    const plugin = new LocalSourceRuntime(sls, { stage }, {});
+
+    expect(plugin).toBeInstanceOf(EsbuildServerlessPlugin);
+    expect(EsbuildServerlessPlugin).toHaveBeenCalledWith(sls, { stage }, {});
     expect(sls.service.functions.createApp.handler).toBe('functions/http/apps.create');
   });
 
   it('refuses worker threads, which would not see the handlers defined in this process', () => {
-    const plugin = new LocalSourceRuntime(serverless('offline', 'local', false), {});
-
-    expect(() => plugin.hooks.initialize()).toThrow('useInProcess');
+    expect(() => new LocalSourceRuntime(serverless('offline', 'local', false), {})).toThrow('useInProcess');
   });
 });
