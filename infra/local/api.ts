@@ -13,6 +13,8 @@ export interface ApiOptions {
   lambdaPort: number;
   /** Run the SQS → consumer delivery loops too (a second API instance for load tests does not). */
   delivery: boolean;
+  /** Delivery starts once this has resolved too (the stage's queues exist). */
+  deliveryAfter?: Promise<unknown>;
   /** Where serverless-offline's output goes: the terminal, or a log file under .local/logs. */
   output: 'inherit' | 'log';
   retryDelaySeconds?: number;
@@ -78,6 +80,12 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
 
   const deliveries: QueueDelivery[] = [];
   if (options.delivery) {
+    try {
+      await options.deliveryAfter;
+    } catch (error) {
+      await stopOffline();
+      throw error;
+    }
     const env = localEnvironment(stage);
     const sqs = localSqsClient(stage);
     for (const [key, queue] of Object.entries(queues)) {

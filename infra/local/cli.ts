@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { startApi } from './api';
 import { localPorts, SERVICE } from './environment';
 import { LOCAL_DIR } from './paths';
-import { ensureSearchIndex, ensureServices, LOCAL_STAGES, migrate, prepareStage, provisionDatabases, reindexSearch, stopServices } from './platform';
+import { ensureSearchIndex, ensureServices, LOCAL_STAGES, migrate, prepareStage, provisionDatabases, reindexSearch, stopServices, type ServicesState } from './platform';
 import { LauncherError, detail, isAlive, step } from './process';
 
 // The launcher itself talks to local SQS on Node 20; the SDK's upgrade notice is noise here.
@@ -49,12 +49,16 @@ async function invoke(lambdaPort: number, functionName: string, payload: string)
   if (!response.ok || response.headers.get('x-amz-function-error')) process.exitCode = 1;
 }
 
-async function startServicesAndStages(): Promise<void> {
-  const state = await ensureServices();
-  step('preparing databases and queues');
+async function prepareStages(state: ServicesState): Promise<void> {
   await provisionDatabases();
   for (const stage of LOCAL_STAGES) await prepareStage(stage);
   if (state.started.length) detail(`started: ${state.started.join(', ')} (data and logs in ${LOCAL_DIR}; npm run stop stops them)`);
+}
+
+async function startServicesAndStages(): Promise<void> {
+  const state = await ensureServices();
+  step('preparing databases and queues');
+  await prepareStages(state);
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -79,9 +83,15 @@ async function main(argv: string[]): Promise<void> {
 
   switch (command) {
     case 'start': {
-      await startServicesAndStages();
-      step(`starting the API (serverless-offline, stage local) on 127.0.0.1:${httpPort}`);
-      const api = await startApi({ stage: 'local', httpPort, lambdaPort, delivery: true, output: 'inherit', log: (line) => detail(`[sqs] ${line}`) });
+      const state = await ensureServices();
+      // serverless-offline needs no service to start (functions connect on first use): it starts while
+      // the databases, index and queues are prepared, and SQS delivery begins once both are done.
+      step(`preparing databases and queues; starting the API (serverless-offline, stage local) on 127.0.0.1:${httpPort}`);
+      const stagesPrepared = prepareStages(state);
+      const [api] = await Promise.all([
+        startApi({ stage: 'local', httpPort, lambdaPort, delivery: true, deliveryAfter: stagesPrepared, output: 'inherit', log: (line) => detail(`[sqs] ${line}`) }),
+        stagesPrepared,
+      ]);
       step(`ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${api.url}/api/v1/health — Ctrl-C stops the API`);
       await waitForSignal();
       step('stopping the API (services keep running; npm run stop stops them)');
