@@ -12,7 +12,7 @@ export type HttpRoute = (event: HttpEvent, context: Context) => Promise<HttpResp
 
 type Middleware = MiddlewareObj<HttpEvent, HttpResponse, Error, Context>;
 
-function header(event: HttpEvent, name: string): string | undefined {
+export function header(event: HttpEvent, name: string): string | undefined {
   // API Gateway HTTP APIs lower-case header names; serverless-offline keeps them as sent.
   const wanted = name.toLowerCase();
   for (const [key, value] of Object.entries(event.headers ?? {})) {
@@ -25,7 +25,11 @@ function header(event: HttpEvent, name: string): string | undefined {
 const jsonBody = (): Middleware => ({
   before: ({ event }) => {
     if (event.body === undefined || event.body === null || event.body === '') return;
-    const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+    // API Gateway always passes a string; serverless-offline passes a falsy JSON body (`false`, `0`)
+    // as the parsed value instead. Back to its text, so both validate alike (a 400, never a 500).
+    const body: unknown = event.body;
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    const raw = event.isBase64Encoded ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
     if (raw.byteLength > MAX_BODY_BYTES) throw new PayloadTooLarge(MAX_BODY_BYTES);
     const contentType = header(event, 'content-type') ?? '';
     if (!/^application\/(.+\+)?json\s*(;|$)/i.test(contentType)) throw new UnsupportedMediaType();

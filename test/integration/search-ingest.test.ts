@@ -1,3 +1,5 @@
+import { redisCounters } from '../../shared/adapters/counters';
+import { services } from '../../shared/services';
 import { randomUUID } from 'node:crypto';
 import { Client } from '@opensearch-project/opensearch';
 import { createPool, type Pool } from 'mysql2/promise';
@@ -32,7 +34,7 @@ afterAll(async () => {
 });
 
 const consumerWith = (search: MessageIndex) =>
-  persistenceService({ applications: mysqlApplications(pool), chats: mysqlChats(pool), messages: mysqlMessages(pool), search });
+  persistenceService({ applications: mysqlApplications(pool), chats: mysqlChats(pool), messages: mysqlMessages(pool), search, counters: redisCounters(), recovery: services.recovery() });
 
 const item = (body: MessageRecord): QueueItem<MessageRecord> => ({ id: randomUUID(), body, receiveCount: 1 });
 
