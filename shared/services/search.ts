@@ -1,4 +1,4 @@
-import type { SearchRequest, SearchResult } from '../domain/search';
+import { SEARCH_LIMITS, type SearchRequest, type SearchResult } from '../domain/search';
 import type { CounterRecovery } from './recovery';
 
 export interface SearchDeps {
@@ -16,6 +16,12 @@ export const searchService = ({ recovery, search }: SearchDeps) => ({
   async searchMessages(request: SearchRequest): Promise<SearchResult> {
     // A miss is confirmed against MySQL before a 404 (Redis may have lost the chat's counter).
     await recovery.knownChat(request.token, request.chatNumber);
+    // A page past the index's result window is a valid request (the OpenAPI document allows any page)
+    // with nothing on it: answer it empty, with the total of the first page's query.
+    if (request.page * request.limit > SEARCH_LIMITS.maxResultWindow) {
+      const { total } = await search({ ...request, page: 1, limit: 1 });
+      return { hits: [], total };
+    }
     return search(request);
   },
 });
