@@ -49,12 +49,21 @@ const createErrors = {
   429: { ...json(ErrorBody, "The application's create rate is exceeded (rate_limited); retry after Retry-After"), headers: retryAfter },
 };
 
-const idempotencyKey = (description: string) =>
+/** The header's grammar, as shared/http/parse.ts enforces it (global keys: a UUID). */
+const KEY_PATTERNS = {
+  scoped: '^[\\x21-\\x7e]{1,255}$',
+  global: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+};
+
+const idempotencyKey = (description: string, scope: keyof typeof KEY_PATTERNS = 'scoped') =>
   z.object({
     'Idempotency-Key': z
       .string()
       .optional()
       .openapi({
+        pattern: KEY_PATTERNS[scope],
+        minLength: scope === 'global' ? 36 : 1,
+        maxLength: scope === 'global' ? 36 : 255,
         param: { name: 'Idempotency-Key', in: 'header' },
         description:
           `${description} Kept 24 h: the same key with the same request answers the same status and number and creates one record; ` +
@@ -95,7 +104,7 @@ export const routes: RouteConfig[] = [
     operationId: 'createApp',
     summary: 'Create an application',
     request: {
-      headers: idempotencyKey('Optional. Global (there is no token yet), so it must be a UUID (≥ 122 random bits).'),
+      headers: idempotencyKey('Optional. Global (there is no token yet), so it must be a UUID (≥ 122 random bits).', 'global'),
       body: { content: { 'application/json': { schema: AppBody } }, required: true },
     },
     responses: { 201: json(App, 'Created'), ...writeErrors, ...keyErrors },

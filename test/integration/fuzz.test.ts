@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { ROOT } from '../../infra/local/environment';
 import { LOCAL_DIR } from '../../infra/local/paths';
 import { ensureVenv } from '../../infra/local/venv';
 
@@ -32,6 +33,8 @@ describe('fuzzing the API with schemathesis', () => {
     const { code, output } = await run(
       join(bin, 'schemathesis'),
       [
+        '--config-file',
+        join(ROOT, 'infra', 'python', 'schemathesis.toml'),
         'run',
         `${base}/api/v1/openapi.json`,
         '--url',
