@@ -1,7 +1,8 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { AppError, MalformedJson, PayloadTooLarge, UnsupportedMediaType } from '../domain/errors';
+import { AppError, MalformedJson, MethodNotAllowed, PayloadTooLarge, UnsupportedMediaType } from '../domain/errors';
 import { describeError, log } from './log';
+import { allowedMethods } from './openapi';
 import { errorResponse, INTERNAL_ERROR, type HttpResponse } from './responses';
 
 /** DESIGN §3: request bodies are limited to 64 KiB. */
@@ -38,6 +39,20 @@ const jsonBody = (): Middleware => ({
     } catch {
       throw new MalformedJson();
     }
+  },
+});
+
+/**
+ * 405 + Allow for a method the request's path does not have. Needed beyond the catch-all route:
+ * the gateway routes `PUT …/messages/search` to `PUT …/messages/{messageNumber}` (same shape), which
+ * would answer a 400 about the message number instead.
+ */
+const methodCheck = (): Middleware => ({
+  before: ({ event }) => {
+    const method = event.requestContext?.http?.method?.toUpperCase();
+    if (!method || !event.rawPath) return;
+    const allowed = allowedMethods(event.rawPath);
+    if (allowed.length > 0 && !allowed.includes(method)) throw new MethodNotAllowed(method, allowed);
   },
 });
 
@@ -90,6 +105,7 @@ export function httpHandler(route: HttpRoute) {
   return middy<HttpEvent, HttpResponse, Error, Context>()
     .use(requestLogging())
     .use(errorMapping())
+    .use(methodCheck())
     .use(jsonBody())
     .handler(route);
 }

@@ -40,5 +40,7 @@ export async function benchIngest(): Promise<void> {
     console.log(`consumer ingest into MySQL + OpenSearch: ${Math.round(batched)} rows/s in batches of 100, ${Math.round(single)} rows/s one at a time: batching is ${(batched / single).toFixed(1)}x faster`);
   } finally {
     await mysqlPool().end();
+    (await import('../../shared/adapters/redis')).redisClient().disconnect();
+    (await import('../../shared/adapters/sqs')).sqsClient().destroy();
   }
 }

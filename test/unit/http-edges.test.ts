@@ -1,3 +1,4 @@
+import { update as updateMessage } from '../../functions/http/messages';
 import { handler as notFound } from '../../functions/http/not-found';
 import { httpHandler } from '../../shared/http/handler';
 import { parseBody } from '../../shared/http/parse';
@@ -36,6 +37,15 @@ describe('edges schemathesis found', () => {
     expect(response.statusCode).toBe(405);
     expect((response as { headers?: Record<string, string> }).headers).toEqual(expect.objectContaining({ Allow: allow }));
     expect(JSON.parse(response.body).error.code).toBe('method_not_allowed');
+  });
+
+  it('a route the gateway matched by shape still answers 405 for the literal path it is not (PUT …/messages/search)', async () => {
+    const path = '/api/v1/apps/tX3b9vQ2mJ0cYk1sZr7dLw5pHq8nFe4a/chats/1/messages/search';
+    const event = httpEvent({ rawPath: path, requestContext: { ...httpEvent().requestContext, http: { ...httpEvent().requestContext.http, method: 'PUT', path } } });
+    const response = await updateMessage(event, lambdaContext);
+
+    expect(response.statusCode).toBe(405);
+    expect((response as { headers?: Record<string, string> }).headers).toEqual(expect.objectContaining({ Allow: 'GET' }));
   });
 
   it('an unknown path stays 404', async () => {
