@@ -12,6 +12,8 @@ const {
   DATABASE_USER,
   DATABASE_NAME,
   DATABASE_PORT,
+  counterStoreEnvironment,
+  settingsOf,
 } = require('./resources.js');
 
 /**
@@ -19,7 +21,7 @@ const {
  * AWS_REGION (Lambda sets it; it is reserved). The secrets are CloudFormation dynamic references:
  * resolved at deploy time, so a new database password or Redis token takes effect on the next deploy.
  */
-function awsEnvironment(stage) {
+function awsEnvironment(stage, settings = { counterStore: 'elasticache' }) {
   const environment = {
     STAGE: stage,
     MYSQL_HOST: { 'Fn::GetAtt': [ids.databaseProxy, 'Endpoint'] },
@@ -28,12 +30,8 @@ function awsEnvironment(stage) {
     MYSQL_PASSWORD: { 'Fn::Sub': `{{resolve:secretsmanager:\${${ids.databaseSecret}}:SecretString:password}}` },
     MYSQL_DATABASE: DATABASE_NAME,
     MYSQL_POOL_SIZE: '2',
-    // TLS (rediss) with the AUTH token as the password; the token is letters and digits only.
-    REDIS_URL: {
-      'Fn::Sub':
-        `rediss://:{{resolve:secretsmanager:\${${ids.redisAuthSecret}}:SecretString}}` +
-        `@\${${ids.redis}.PrimaryEndPoint.Address}:\${${ids.redis}.PrimaryEndPoint.Port}`,
-    },
+    // TLS (rediss) with the AUTH token / ACL password; letters and digits only. MemoryDB: cluster mode.
+    ...counterStoreEnvironment(stage, settings),
     OPENSEARCH_URL: { 'Fn::Sub': `https://\${${ids.openSearch}.DomainEndpoint}` },
     OPENSEARCH_AUTH: 'sigv4',
     OPENSEARCH_INDEX_PREFIX: '',
@@ -50,6 +48,6 @@ module.exports = {
   async environment({ resolveVariable }) {
     const stage = await resolveVariable('sls:stage');
     if (isLocalStage(stage)) return localEnvironment(stage);
-    return awsEnvironment(stage);
+    return awsEnvironment(stage, await settingsOf({ resolveVariable }));
   },
 };

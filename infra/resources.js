@@ -51,6 +51,9 @@ const SETTINGS = {
   databaseMaxCapacity: ['databaseMaxCapacity', 'DATABASE_MAX_CAPACITY', '8'],
   databaseInstances: ['databaseInstances', 'DATABASE_INSTANCES', '2'],
   redisNodeType: ['redisNodeType', 'REDIS_NODE_TYPE', 'cache.t4g.small'],
+  // Issue 9: where the counters live. Default: memorydb for prod, elasticache elsewhere.
+  counterStore: ['counterStore', 'COUNTER_STORE', null],
+  memoryDbNodeType: ['memoryDbNodeType', 'MEMORYDB_NODE_TYPE', 'db.t4g.small'],
   openSearchInstanceType: ['openSearchInstanceType', 'OPENSEARCH_INSTANCE_TYPE', 'm6g.large.search'],
   openSearchVolumeSize: ['openSearchVolumeSize', 'OPENSEARCH_VOLUME_SIZE', '20'],
   deletionProtection: ['deletionProtection', 'DELETION_PROTECTION', null],
@@ -95,6 +98,8 @@ function validate(settings, stage) {
     return settings[name] === 'true';
   };
   if (settings.deletionProtection === null) settings.deletionProtection = String(stage === 'prod');
+  if (settings.counterStore === null) settings.counterStore = stage === 'prod' ? 'memorydb' : 'elasticache';
+  if (!COUNTER_STORES.includes(settings.counterStore)) fail(`counterStore "${settings.counterStore}" is not one of ${COUNTER_STORES.join(', ')}`);
   const result = {
     ...settings,
     vpcSubnetIds: subnets,
@@ -436,6 +441,119 @@ function redisResources(stage, settings) {
   };
 }
 
+// --- Counter store (issue 9) ------------------------------------------------------------------------
+// The numbering counters, rate buckets and Idempotency-Keys. Two choices, by the counterStore setting:
+//   memorydb (default for prod): Amazon MemoryDB, a multi-AZ transaction log; a write acknowledged
+//     is durable, so a failover never rolls a counter back. Cluster mode only, with ACL users: the
+//     app connects with ioredis Cluster (REDIS_MODE=cluster), every key carries the app's hash tag.
+//   elasticache: the replication group above; cheaper and faster writes, but a failover can lose the
+//     last acknowledged writes. The app then detects collisions and heals (DESIGN invariant 4).
+// Both run maxmemory-policy noeviction: idempotency and rate keys have a TTL, and under an LRU
+// policy memory pressure could evict a key a client is about to retry with; better an error (503).
+// docs/deploy.md "Counter store" has the trade-off.
+const COUNTER_STORES = ['memorydb', 'elasticache'];
+const MEMORYDB_USER = (stage) => `${SERVICE}-${stage}-app`;
+
+function counterStoreResources(stage, settings) {
+  if (settings.counterStore === 'elasticache') {
+    const resources = redisResources(stage, settings);
+    resources.RedisParameterGroup = {
+      Type: 'AWS::ElastiCache::ParameterGroup',
+      Properties: {
+        CacheParameterGroupFamily: 'redis7',
+        Description: `${SERVICE}-${stage} counters: never evict`,
+        Properties: { 'maxmemory-policy': 'noeviction' },
+      },
+    };
+    resources[ids.redis].Properties.CacheParameterGroupName = { Ref: 'RedisParameterGroup' };
+    return resources;
+  }
+  return {
+    [ids.redisAuthSecret]: {
+      Type: 'AWS::SecretsManager::Secret',
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+      Properties: {
+        Name: secretName(stage, 'memorydb-password'),
+        Description: `${SERVICE}-${stage} MemoryDB ACL user password`,
+        // 16-128 characters; letters and digits so it sits in a rediss:// URL unescaped.
+        GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+      },
+    },
+    MemoryDbSubnetGroup: {
+      Type: 'AWS::MemoryDB::SubnetGroup',
+      Properties: { SubnetGroupName: `${SERVICE}-${stage}`, SubnetIds: { Ref: 'VpcSubnetIds' } },
+    },
+    MemoryDbParameterGroup: {
+      Type: 'AWS::MemoryDB::ParameterGroup',
+      Properties: {
+        ParameterGroupName: `${SERVICE}-${stage}`,
+        Family: 'memorydb_redis7',
+        Parameters: { 'maxmemory-policy': 'noeviction' },
+      },
+    },
+    MemoryDbUser: {
+      Type: 'AWS::MemoryDB::User',
+      Properties: {
+        UserName: MEMORYDB_USER(stage),
+        // Every key and command the app needs (EVALSHA, HINCRBY…), none of the administrative ones.
+        AccessString: 'on ~* &* +@all -@dangerous',
+        AuthenticationMode: { Type: 'password', Passwords: [{ 'Fn::Sub': `{{resolve:secretsmanager:\${${ids.redisAuthSecret}}:SecretString}}` }] },
+      },
+    },
+    MemoryDbAcl: {
+      Type: 'AWS::MemoryDB::ACL',
+      Properties: { ACLName: `${SERVICE}-${stage}`, UserNames: [{ Ref: 'MemoryDbUser' }] },
+    },
+    [ids.redis]: {
+      Type: 'AWS::MemoryDB::Cluster',
+      DeletionPolicy: 'Snapshot',
+      UpdateReplacePolicy: 'Snapshot',
+      Properties: {
+        ClusterName: `${SERVICE}-${stage}`,
+        Description: `${SERVICE}-${stage} counters, rate limits and Idempotency-Keys (durable)`,
+        EngineVersion: '7.1',
+        NodeType: settings.memoryDbNodeType,
+        NumShards: 1,
+        NumReplicasPerShard: 1,
+        TLSEnabled: true,
+        ACLName: { Ref: 'MemoryDbAcl' },
+        SubnetGroupName: { Ref: 'MemoryDbSubnetGroup' },
+        ParameterGroupName: { Ref: 'MemoryDbParameterGroup' },
+        SecurityGroupIds: [{ Ref: ids.dataSecurityGroup }],
+        Port: 6379,
+        SnapshotRetentionLimit: 7,
+      },
+    },
+  };
+}
+
+/** REDIS_URL and REDIS_MODE of an AWS stage, for the chosen counter store. */
+function counterStoreEnvironment(stage, settings) {
+  const token = `{{resolve:secretsmanager:\${${ids.redisAuthSecret}}:SecretString}}`;
+  if (settings.counterStore === 'elasticache') {
+    return {
+      REDIS_URL: { 'Fn::Sub': `rediss://:${token}@\${${ids.redis}.PrimaryEndPoint.Address}:\${${ids.redis}.PrimaryEndPoint.Port}` },
+      REDIS_MODE: 'standalone',
+    };
+  }
+  return {
+    REDIS_URL: { 'Fn::Sub': `rediss://${MEMORYDB_USER(stage)}:${token}@\${${ids.redis}.ClusterEndpoint.Address}:\${${ids.redis}.ClusterEndpoint.Port}` },
+    REDIS_MODE: 'cluster',
+  };
+}
+
+function counterStoreOutput(settings) {
+  if (settings.counterStore === 'elasticache') {
+    return {
+      Description: 'ElastiCache primary endpoint (TLS)',
+      Value: { 'Fn::Sub': `\${${ids.redis}.PrimaryEndPoint.Address}:\${${ids.redis}.PrimaryEndPoint.Port}` },
+    };
+  }
+  return { Description: 'MemoryDB cluster endpoint (TLS)', Value: { 'Fn::Sub': `\${${ids.redis}.ClusterEndpoint.Address}:\${${ids.redis}.ClusterEndpoint.Port}` } };
+}
+// --- end of the counter store --------------------------------------------------------------------------
+
 function openSearchResources(stage, settings) {
   const domainName = openSearchDomainName(stage);
   return {
@@ -480,7 +598,7 @@ function openSearchResources(stage, settings) {
   };
 }
 
-function outputs() {
+function outputs(settings) {
   const result = {
     DatabaseProxyEndpoint: { Description: 'RDS Proxy endpoint (MYSQL_HOST)', Value: { 'Fn::GetAtt': [ids.databaseProxy, 'Endpoint'] } },
     DatabaseClusterEndpoint: {
@@ -488,10 +606,7 @@ function outputs() {
       Value: { 'Fn::GetAtt': [ids.databaseCluster, 'Endpoint.Address'] },
     },
     DatabaseSecretArn: { Description: 'Secrets Manager secret of the database user', Value: { Ref: ids.databaseSecret } },
-    RedisEndpoint: {
-      Description: 'ElastiCache primary endpoint (TLS)',
-      Value: { 'Fn::Sub': `\${${ids.redis}.PrimaryEndPoint.Address}:\${${ids.redis}.PrimaryEndPoint.Port}` },
-    },
+    RedisEndpoint: counterStoreOutput(settings),
     OpenSearchEndpoint: { Description: 'OpenSearch domain endpoint (HTTPS)', Value: { 'Fn::Sub': `https://\${${ids.openSearch}.DomainEndpoint}` } },
     LambdaSecurityGroupId: { Description: 'Security group of the Lambda functions', Value: { Ref: ids.lambdaSecurityGroup } },
   };
@@ -530,6 +645,10 @@ module.exports = {
   logicalQueueId,
   logicalDeadLetterQueueId,
   openSearchDomainName,
+  counterStoreEnvironment,
+
+  /** The settings of an AWS stage (the environment needs the counter store choice). */
+  settingsOf: async (context) => settingsOf(context, await stageOf(context)),
 
   async resources(context) {
     const stage = await stageOf(context);
@@ -541,10 +660,10 @@ module.exports = {
         ...queueResources(stage, settings.deletionProtection),
         ...networkResources(stage, settings),
         ...databaseResources(stage, settings),
-        ...redisResources(stage, settings),
+        ...counterStoreResources(stage, settings),
         ...openSearchResources(stage, settings),
       },
-      Outputs: outputs(),
+      Outputs: outputs(settings),
     };
   },
 

@@ -17,6 +17,16 @@ const EnvironmentSchema = z.object({
   MYSQL_DATABASE: z.string().min(1),
   MYSQL_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(2),
   REDIS_URL: url,
+  // standalone: one Redis node (local, ElastiCache non-cluster); cluster: MemoryDB / cluster mode.
+  REDIS_MODE: z.enum(['standalone', 'cluster']).default('standalone'),
+  REDIS_TLS: z.enum(['true', 'false']).default('false'),
+  // Create routes, per application token: a token bucket of RATE_LIMIT_BURST refilled at
+  // RATE_LIMIT_PER_SECOND (generous defaults: a limit against runaways, not a quota).
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).default(2000),
+  RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(1000),
+  IDEMPOTENCY_KEY_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(24 * 3600),
+  // Numbers a counter recovery adds above MySQL's highest and the queues' depth.
+  RECOVERY_MARGIN: z.coerce.number().int().min(0).max(1_000_000).default(100),
   SQS_ENDPOINT: url.optional(),
   AWS_REGION: z.string().min(1).default('us-east-1'),
   OPENSEARCH_URL: url,
@@ -33,7 +43,8 @@ export type Environment = z.infer<typeof EnvironmentSchema>;
 export interface Config {
   stage: string;
   mysql: { host: string; port: number; user: string; password: string; database: string; poolSize: number };
-  redis: { url: string };
+  redis: { url: string; mode: 'standalone' | 'cluster'; tls: boolean };
+  limits: { burst: number; perSecond: number; keyTtlSeconds: number; recoveryMargin: number };
   sqs: { region: string; endpoint?: string; queueUrls: Record<QueueKey, string>; deadLetterQueueUrls: Record<QueueKey, string> };
   opensearch: { url: string; auth: 'none' | 'sigv4'; region: string; indexPrefix: string };
 }
@@ -63,7 +74,13 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       database: e.MYSQL_DATABASE,
       poolSize: e.MYSQL_POOL_SIZE,
     },
-    redis: { url: e.REDIS_URL },
+    redis: { url: e.REDIS_URL, mode: e.REDIS_MODE, tls: e.REDIS_TLS === 'true' },
+    limits: {
+      burst: e.RATE_LIMIT_BURST,
+      perSecond: e.RATE_LIMIT_PER_SECOND,
+      keyTtlSeconds: e.IDEMPOTENCY_KEY_TTL_SECONDS,
+      recoveryMargin: e.RECOVERY_MARGIN,
+    },
     sqs: {
       region: e.AWS_REGION,
       endpoint: e.SQS_ENDPOINT,

@@ -1,12 +1,12 @@
 import { AppBody, AppPath } from '../../shared/domain/schemas';
 import { httpHandler } from '../../shared/http/handler';
-import { parseBody, parsePath } from '../../shared/http/parse';
+import { parseBody, parseIdempotencyKey, parsePath } from '../../shared/http/parse';
 import { created, ok } from '../../shared/http/responses';
 import { services } from '../../shared/services';
 
 export const create = httpHandler(async (event) => {
   const { name } = parseBody(AppBody, event);
-  return created(await services.applications().create(name));
+  return created(await services.applications().create(name, parseIdempotencyKey(event, { global: true })));
 });
 
 export const get = httpHandler(async (event) => {

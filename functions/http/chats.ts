@@ -1,13 +1,13 @@
 import { AppPath, ChatPath, CreateChatBody, Paging } from '../../shared/domain/schemas';
 import { httpHandler } from '../../shared/http/handler';
-import { parseBody, parsePath, parseQuery } from '../../shared/http/parse';
+import { parseBody, parseIdempotencyKey, parsePath, parseQuery } from '../../shared/http/parse';
 import { created, ok } from '../../shared/http/responses';
 import { services } from '../../shared/services';
 
 export const create = httpHandler(async (event) => {
   const { token } = parsePath(AppPath, event);
   parseBody(CreateChatBody, event);
-  return created({ number: await services.chats().createChat(token) });
+  return created({ number: await services.chats().createChat(token, parseIdempotencyKey(event)) });
 });
 
 export const get = httpHandler(async (event) => {

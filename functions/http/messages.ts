@@ -1,13 +1,13 @@
 import { ChatPath, MessageBody, MessagePath, Paging } from '../../shared/domain/schemas';
 import { httpHandler } from '../../shared/http/handler';
-import { parseBody, parsePath, parseQuery } from '../../shared/http/parse';
+import { parseBody, parseIdempotencyKey, parsePath, parseQuery } from '../../shared/http/parse';
 import { accepted, created, ok } from '../../shared/http/responses';
 import { services } from '../../shared/services';
 
 export const create = httpHandler(async (event) => {
   const { token, chatNumber } = parsePath(ChatPath, event);
   const { content } = parseBody(MessageBody, event);
-  return created({ number: await services.chats().createMessage(token, chatNumber, content) });
+  return created({ number: await services.chats().createMessage(token, chatNumber, content, parseIdempotencyKey(event)) });
 });
 
 export const get = httpHandler(async (event) => {

@@ -62,6 +62,10 @@ function localEnvironment(stage = 'local', env = process.env) {
     // The Lambda runtime here is nodejs20.x, which the SDK warns about on every cold start.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
+  // Limits a test (or a developer) may tighten for one API instance, e.g. a second API with a low rate.
+  for (const name of ['RATE_LIMIT_BURST', 'RATE_LIMIT_PER_SECOND', 'IDEMPOTENCY_KEY_TTL_SECONDS', 'RECOVERY_MARGIN']) {
+    if (env[name]) environment[name] = env[name];
+  }
   for (const key of Object.keys(queues)) {
     environment[`${key.toUpperCase()}_QUEUE_URL`] = queueUrl(queueName(stage, key));
     environment[`${key.toUpperCase()}_DLQ_URL`] = queueUrl(deadLetterQueueName(stage, key));

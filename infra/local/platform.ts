@@ -49,6 +49,7 @@ export async function ensureServices(): Promise<ServicesState> {
         const ours = readPid(servicePaths(service.id).pidFile);
         const origin = ours !== undefined && isAlive(ours) ? 'started earlier by this launcher' : 'not ours: left alone by npm run stop';
         detail(`${service.name}: already running on 127.0.0.1:${service.port} (${origin})`);
+        await service.configureReused?.();
         state.reused.push(service.name);
         return;
       }

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,7 +23,8 @@ export function findPython(python: string): string {
   const version = /^python(\d)\.(\d+)$/.exec(python);
   const fromEnv = version ? process.env[`PYTHON_${version[1]}${version[2]}`] : undefined;
   if (fromEnv && existsSync(fromEnv)) return fromEnv;
-  if (commandExists(python)) return python;
+  // A pyenv shim is on PATH for every version it knows, but runs only the selected one: check it runs.
+  if (commandExists(python) && spawnSync(python, ['--version'], { stdio: 'ignore' }).status === 0) return python;
   if (version) {
     const pyenvRoot = process.env.PYENV_ROOT ?? join(process.env.HOME ?? '/root', '.pyenv');
     for (const candidate of [`${version[1]}.${version[2]}.0`, `${version[1]}.${version[2]}`]) {

@@ -1,4 +1,4 @@
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { config, type QueueKey } from '../config';
 import { guarded } from '../domain/errors';
 
@@ -21,6 +21,27 @@ export function sqsQueue(client: SQSClient = sqsClient(), queueUrls = config().s
   return {
     async send(queue, record) {
       await guarded('queue', () => client.send(new SendMessageCommand({ QueueUrl: queueUrls[queue], MessageBody: JSON.stringify(record) })));
+    },
+  };
+}
+
+/** How many records a queue holds, waiting or being processed (approximate, as SQS counts them). */
+export interface QueueDepth {
+  depth(queue: QueueKey): Promise<number>;
+}
+
+export function sqsQueueDepth(client: SQSClient = sqsClient(), queueUrls = config().sqs.queueUrls): QueueDepth {
+  return {
+    async depth(queue) {
+      const { Attributes = {} } = await guarded('queue', () =>
+        client.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: queueUrls[queue],
+            AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+          }),
+        ),
+      );
+      return Object.values(Attributes).reduce((sum, value) => sum + Number(value ?? 0), 0);
     },
   };
 }

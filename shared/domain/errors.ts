@@ -32,6 +32,13 @@ export class NotFound extends AppError {
   }
 }
 
+/** A known path without this method: 405 with the methods it has (RFC 9110 §15.5.6). */
+export class MethodNotAllowed extends AppError {
+  constructor(method: string, allowed: string[]) {
+    super(405, 'method_not_allowed', `${method} is not allowed here; allowed: ${allowed.join(', ')}`, { Allow: allowed.join(', ') });
+  }
+}
+
 export class PayloadTooLarge extends AppError {
   constructor(limitBytes: number) {
     super(413, 'payload_too_large', `the request body exceeds ${limitBytes} bytes`);
@@ -41,6 +48,29 @@ export class PayloadTooLarge extends AppError {
 export class UnsupportedMediaType extends AppError {
   constructor() {
     super(415, 'unsupported_media_type', 'the request body must be application/json');
+  }
+}
+
+const retryAfter = (milliseconds: number) => ({ 'Retry-After': String(Math.max(1, Math.ceil(milliseconds / 1000))) });
+
+/** The token spent its create budget (a token bucket); the client may retry after `Retry-After`. */
+export class RateLimited extends AppError {
+  constructor(retryAfterMs: number) {
+    super(429, 'rate_limited', 'too many create requests for this application, retry after the time in Retry-After', retryAfter(retryAfterMs));
+  }
+}
+
+/** The Idempotency-Key was used before with another request. */
+export class IdempotencyKeyReused extends AppError {
+  constructor() {
+    super(422, 'idempotency_key_reused', 'this Idempotency-Key was used with a different request');
+  }
+}
+
+/** The first request with this Idempotency-Key is still being enqueued. */
+export class IdempotencyKeyInFlight extends AppError {
+  constructor(retryAfterMs: number) {
+    super(409, 'idempotency_key_in_flight', 'a request with this Idempotency-Key is still in progress, retry after the time in Retry-After', retryAfter(retryAfterMs));
   }
 }
 

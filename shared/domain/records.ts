@@ -8,8 +8,16 @@ import { Content, Token } from './schemas';
 const Timestamp = z.iso.datetime();
 const PositiveInt = z.number().int().positive().max(2 ** 31 - 1);
 
+/**
+ * The id the API gives every create record (a UUID). A redelivery carries the same id; the same
+ * (parent, number) under another id is a collision (DESIGN invariant 4). Records queued before ids
+ * existed have none: the consumer uses their SQS messageId instead (see recordIdOf).
+ */
+const RecordId = z.string().min(1).max(64).regex(/^[\x21-\x7e]+$/);
+
 export const ChatRecord = z.object({
   type: z.literal('chat.created'),
+  id: RecordId.optional(),
   token: Token,
   number: PositiveInt,
   createdAt: Timestamp,
@@ -19,7 +27,7 @@ export type ChatRecord = z.infer<typeof ChatRecord>;
 /** What identifies a message and its content, in every message record. */
 const MessageFields = { token: Token, chatNumber: PositiveInt, number: PositiveInt, content: Content };
 
-export const MessageCreatedRecord = z.object({ type: z.literal('message.created'), ...MessageFields, createdAt: Timestamp });
+export const MessageCreatedRecord = z.object({ type: z.literal('message.created'), id: RecordId.optional(), ...MessageFields, createdAt: Timestamp });
 export type MessageCreatedRecord = z.infer<typeof MessageCreatedRecord>;
 
 /** An edit of a message's content; `updatedAt` orders edits (the latest one wins, whatever the delivery order). */
@@ -29,3 +37,6 @@ export type MessageUpdatedRecord = z.infer<typeof MessageUpdatedRecord>;
 /** What the messages queue carries. */
 export const MessageRecord = z.discriminatedUnion('type', [MessageCreatedRecord, MessageUpdatedRecord]);
 export type MessageRecord = z.infer<typeof MessageRecord>;
+
+/** A create record's id: its own, or for a record queued before ids existed, its SQS messageId. */
+export const recordIdOf = (record: { id?: string }, messageId: string) => record.id ?? messageId;

@@ -78,7 +78,8 @@ const Name = z
   .trim()
   .min(1, 'name must not be empty')
   .max(LIMITS.nameMaxLength, `name must be at most ${LIMITS.nameMaxLength} characters`)
-  .openapi({ example: 'instaBug' });
+  // The document says what the code checks: at least one character that is not white space.
+  .openapi({ example: 'instaBug', pattern: '\\S' });
 
 export const AppBody = z.object({ name: Name }).openapi('AppBody');
 
@@ -86,7 +87,7 @@ export const Content = z
   .string({ error: (issue) => (issue.input === undefined ? 'content is required' : 'content must be a string') })
   .refine((value) => value.trim().length > 0, 'content must not be empty')
   .refine((value) => characters(value) <= LIMITS.contentMaxLength, `content must be at most ${LIMITS.contentMaxLength} characters`)
-  .openapi({ minLength: 1, maxLength: LIMITS.contentMaxLength, example: 'wassup!!!!' });
+  .openapi({ minLength: 1, maxLength: LIMITS.contentMaxLength, pattern: '\\S', example: 'wassup!!!!' });
 
 export const MessageBody = z.object({ content: Content }).openapi('MessageBody');
 

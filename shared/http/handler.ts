@@ -1,7 +1,8 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { AppError, MalformedJson, PayloadTooLarge, UnsupportedMediaType } from '../domain/errors';
+import { AppError, MalformedJson, MethodNotAllowed, PayloadTooLarge, UnsupportedMediaType } from '../domain/errors';
 import { describeError, log } from './log';
+import { allowedMethods } from './openapi';
 import { errorResponse, INTERNAL_ERROR, type HttpResponse } from './responses';
 
 /** DESIGN §3: request bodies are limited to 64 KiB. */
@@ -12,7 +13,7 @@ export type HttpRoute = (event: HttpEvent, context: Context) => Promise<HttpResp
 
 type Middleware = MiddlewareObj<HttpEvent, HttpResponse, Error, Context>;
 
-function header(event: HttpEvent, name: string): string | undefined {
+export function header(event: HttpEvent, name: string): string | undefined {
   // API Gateway HTTP APIs lower-case header names; serverless-offline keeps them as sent.
   const wanted = name.toLowerCase();
   for (const [key, value] of Object.entries(event.headers ?? {})) {
@@ -25,7 +26,11 @@ function header(event: HttpEvent, name: string): string | undefined {
 const jsonBody = (): Middleware => ({
   before: ({ event }) => {
     if (event.body === undefined || event.body === null || event.body === '') return;
-    const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+    // API Gateway always passes a string; serverless-offline passes a falsy JSON body (`false`, `0`)
+    // as the parsed value instead. Back to its text, so both validate alike (a 400, never a 500).
+    const body: unknown = event.body;
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    const raw = event.isBase64Encoded ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
     if (raw.byteLength > MAX_BODY_BYTES) throw new PayloadTooLarge(MAX_BODY_BYTES);
     const contentType = header(event, 'content-type') ?? '';
     if (!/^application\/(.+\+)?json\s*(;|$)/i.test(contentType)) throw new UnsupportedMediaType();
@@ -34,6 +39,20 @@ const jsonBody = (): Middleware => ({
     } catch {
       throw new MalformedJson();
     }
+  },
+});
+
+/**
+ * 405 + Allow for a method the request's path does not have. Needed beyond the catch-all route:
+ * the gateway routes `PUT …/messages/search` to `PUT …/messages/{messageNumber}` (same shape), which
+ * would answer a 400 about the message number instead.
+ */
+const methodCheck = (): Middleware => ({
+  before: ({ event }) => {
+    const method = event.requestContext?.http?.method?.toUpperCase();
+    if (!method || !event.rawPath) return;
+    const allowed = allowedMethods(event.rawPath);
+    if (allowed.length > 0 && !allowed.includes(method)) throw new MethodNotAllowed(method, allowed);
   },
 });
 
@@ -86,6 +105,7 @@ export function httpHandler(route: HttpRoute) {
   return middy<HttpEvent, HttpResponse, Error, Context>()
     .use(requestLogging())
     .use(errorMapping())
+    .use(methodCheck())
     .use(jsonBody())
     .handler(route);
 }

@@ -36,6 +36,42 @@ const errors = {
 const readErrors = { 400: errors[400], 404: errors[404], 500: errors[500], 503: errors[503] };
 const writeErrors = errors;
 
+const retryAfter = { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' as const, minimum: 1 } } };
+
+/** The creating POSTs: Idempotency-Key (README "Failure behaviour") and, with a token, the rate limit. */
+const keyErrors = {
+  409: { ...json(ErrorBody, 'A request with this Idempotency-Key is still being enqueued (idempotency_key_in_flight); retry after Retry-After'), headers: retryAfter },
+  422: json(ErrorBody, 'This Idempotency-Key was used with a different request (idempotency_key_reused)'),
+};
+const createErrors = {
+  ...writeErrors,
+  ...keyErrors,
+  429: { ...json(ErrorBody, "The application's create rate is exceeded (rate_limited); retry after Retry-After"), headers: retryAfter },
+};
+
+/** The header's grammar, as shared/http/parse.ts enforces it (global keys: a UUID). */
+const KEY_PATTERNS = {
+  scoped: '^[\\x21-\\x7e]{1,255}$',
+  global: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+};
+
+const idempotencyKey = (description: string, scope: keyof typeof KEY_PATTERNS = 'scoped') =>
+  z.object({
+    'Idempotency-Key': z
+      .string()
+      .optional()
+      .openapi({
+        pattern: KEY_PATTERNS[scope],
+        minLength: scope === 'global' ? 36 : 1,
+        maxLength: scope === 'global' ? 36 : 255,
+        param: { name: 'Idempotency-Key', in: 'header' },
+        description:
+          `${description} Kept 24 h: the same key with the same request answers the same status and number and creates one record; ` +
+          'with another request, 422; while the first is still being enqueued, 409 + Retry-After.',
+        example: '4f7d3c1e-2b8a-4e57-9a3b-7c1d2e3f4a5b',
+      }),
+  });
+
 const HealthReport = z
   .object({
     status: z.enum(['ok', 'unavailable']),
@@ -51,25 +87,32 @@ export const routes: RouteConfig[] = [
   {
     method: 'get',
     path: '/api/v1/health',
+    operationId: 'getHealth',
     summary: 'Status and latency of every dependency',
     responses: { 200: json(HealthReport, 'All dependencies up'), 503: json(HealthReport, 'At least one dependency down') },
   },
   {
     method: 'get',
     path: '/api/v1/openapi.json',
+    operationId: 'getOpenApi',
     summary: 'This document',
     responses: { 200: json(z.object({ openapi: z.string() }).passthrough(), 'The OpenAPI 3.1 document') },
   },
   {
     method: 'post',
     path: '/api/v1/apps',
+    operationId: 'createApp',
     summary: 'Create an application',
-    request: { body: { content: { 'application/json': { schema: AppBody } }, required: true } },
-    responses: { 201: json(App, 'Created'), ...writeErrors },
+    request: {
+      headers: idempotencyKey('Optional. Global (there is no token yet), so it must be a UUID (≥ 122 random bits).', 'global'),
+      body: { content: { 'application/json': { schema: AppBody } }, required: true },
+    },
+    responses: { 201: json(App, 'Created'), ...writeErrors, ...keyErrors },
   },
   {
     method: 'get',
     path: '/api/v1/apps/{token}',
+    operationId: 'getApp',
     summary: 'Get an application',
     request: { params: AppPath },
     responses: { 200: json(App, 'The application'), ...readErrors },
@@ -77,6 +120,7 @@ export const routes: RouteConfig[] = [
   {
     method: 'put',
     path: '/api/v1/apps/{token}',
+    operationId: 'updateApp',
     summary: 'Rename an application',
     request: { params: AppPath, body: { content: { 'application/json': { schema: AppBody } }, required: true } },
     responses: { 200: json(App, 'Updated'), ...writeErrors },
@@ -84,13 +128,15 @@ export const routes: RouteConfig[] = [
   {
     method: 'post',
     path: '/api/v1/apps/{token}/chats',
+    operationId: 'createChat',
     summary: 'Create a chat; returns its number (persisted asynchronously)',
-    request: { params: AppPath },
-    responses: { 201: json(Created, 'The new chat number'), ...writeErrors },
+    request: { params: AppPath, headers: idempotencyKey('Optional, per application token: 1–255 visible ASCII characters (a UUID is best).') },
+    responses: { 201: json(Created, 'The new chat number'), ...createErrors },
   },
   {
     method: 'get',
     path: '/api/v1/apps/{token}/chats',
+    operationId: 'listChats',
     summary: "List an application's chats by number",
     request: { params: AppPath, query: Paging },
     responses: { 200: json(ChatPage, 'A page of chats'), ...readErrors },
@@ -98,6 +144,7 @@ export const routes: RouteConfig[] = [
   {
     method: 'get',
     path: '/api/v1/apps/{token}/chats/{chatNumber}',
+    operationId: 'getChat',
     summary: 'Get a chat',
     request: { params: ChatPath },
     responses: { 200: json(Chat, 'The chat'), ...readErrors },
@@ -105,13 +152,19 @@ export const routes: RouteConfig[] = [
   {
     method: 'post',
     path: '/api/v1/apps/{token}/chats/{chatNumber}/messages',
+    operationId: 'createMessage',
     summary: 'Create a message; returns its number (persisted and indexed asynchronously)',
-    request: { params: ChatPath, body: { content: { 'application/json': { schema: MessageBody } }, required: true } },
-    responses: { 201: json(Created, 'The new message number'), ...writeErrors },
+    request: {
+      params: ChatPath,
+      headers: idempotencyKey('Optional, per application token: 1–255 visible ASCII characters (a UUID is best).'),
+      body: { content: { 'application/json': { schema: MessageBody } }, required: true },
+    },
+    responses: { 201: json(Created, 'The new message number'), ...createErrors },
   },
   {
     method: 'get',
     path: '/api/v1/apps/{token}/chats/{chatNumber}/messages',
+    operationId: 'listMessages',
     summary: "List a chat's messages by number",
     request: { params: ChatPath, query: Paging },
     responses: { 200: json(MessagePage, 'A page of messages'), ...readErrors },
@@ -119,6 +172,7 @@ export const routes: RouteConfig[] = [
   {
     method: 'get',
     path: '/api/v1/apps/{token}/chats/{chatNumber}/messages/{messageNumber}',
+    operationId: 'getMessage',
     summary: 'Get a message',
     request: { params: MessagePath },
     responses: { 200: json(Message, 'The message'), ...readErrors },
@@ -126,6 +180,7 @@ export const routes: RouteConfig[] = [
   {
     method: 'put',
     path: '/api/v1/apps/{token}/chats/{chatNumber}/messages/{messageNumber}',
+    operationId: 'updateMessage',
     summary: "Edit a message's content; applied and re-indexed asynchronously (the latest edit wins)",
     request: { params: MessagePath, body: { content: { 'application/json': { schema: MessageBody } }, required: true } },
     responses: { 202: json(Accepted, 'The edit is accepted; GET shows it once applied'), ...writeErrors },
@@ -133,6 +188,7 @@ export const routes: RouteConfig[] = [
   {
     method: 'get',
     path: '/api/v1/apps/{token}/chats/{chatNumber}/messages/search',
+    operationId: 'searchMessages',
     summary: "Search a chat's messages: every word of the query as a substring, literal text, exact words first",
     request: { params: ChatPath, query: SearchQuery },
     responses: { 200: json(SearchPage, 'A page of matching messages with highlights and the total'), ...readErrors },
@@ -140,16 +196,63 @@ export const routes: RouteConfig[] = [
   {
     method: 'get',
     path: '/api/v1/apps/{token}/chats/{chatNumber}/messages/autocomplete',
+    operationId: 'autocompleteMessages',
     summary: 'The same search under the seed\'s name, with `keyword` for `q`',
     request: { params: ChatPath, query: AutocompleteQuery },
     responses: { 200: json(SearchPage, 'A page of matching messages with highlights and the total'), ...readErrors },
   },
 ];
 
+/**
+ * OpenAPI links from each create to the operations its answer opens (schemathesis' stateful phase,
+ * client generators): the new token to every `{token}` operation, the new chat number to every
+ * `{chatNumber}` one, the new message number to every `{messageNumber}` one.
+ */
+function withLinks(all: RouteConfig[]): RouteConfig[] {
+  const creates: Record<string, { parameter: string; from: string }> = {
+    createApp: { parameter: 'token', from: '$response.body#/token' },
+    createChat: { parameter: 'chatNumber', from: '$response.body#/number' },
+    createMessage: { parameter: 'messageNumber', from: '$response.body#/number' },
+  };
+  return all.map((route) => {
+    const create = route.operationId ? creates[route.operationId] : undefined;
+    if (!create) return route;
+    const links: Record<string, { operationId: string; parameters: Record<string, string> }> = {};
+    for (const target of all) {
+      if (!target.operationId || target === route || !target.path.includes(`{${create.parameter}}`)) continue;
+      // Parameters the create itself was addressed by come from its request path; a target needing
+      // any other (a message number, from a chat's create) is not reachable from this answer.
+      const names = [...target.path.matchAll(/\{([^}]+)\}/g)].map(([, name]) => name!);
+      if (!names.every((name) => name === create.parameter || route.path.includes(`{${name}}`))) continue;
+      const parameters = Object.fromEntries(names.map((name) => [name, name === create.parameter ? create.from : `$request.path.${name}`]));
+      links[target.operationId] = { operationId: target.operationId, parameters };
+    }
+    const created = route.responses[201]!;
+    return { ...route, responses: { ...route.responses, 201: { ...created, links } } };
+  });
+}
+
+/** A path template as a regular expression: each `{param}` is one non-empty segment. */
+const templatePattern = (path: string) => new RegExp(`^${path.replace(/\{[^}]+\}/g, '[^/]+')}/?$`);
+const literalSegments = (path: string) => path.split('/').filter((segment) => segment && !segment.startsWith('{')).length;
+
+/**
+ * The methods the route of this path accepts (upper case), as the gateway routes it: the matching
+ * template with the most literal segments wins (`…/messages/search` over `…/messages/{messageNumber}`).
+ * Empty when no route has this path.
+ */
+export function allowedMethods(path: string): string[] {
+  const matching = routes.filter((route) => templatePattern(route.path).test(path));
+  if (matching.length === 0) return [];
+  const best = Math.max(...matching.map((route) => literalSegments(route.path)));
+  const methods = matching.filter((route) => literalSegments(route.path) === best).map((route) => route.method.toUpperCase());
+  return [...new Set(methods)].sort();
+}
+
 /** The OpenAPI 3.1 document of the API, generated from the same zod schemas the handlers use. */
 export function openApiDocument(extraRoutes: RouteConfig[] = []) {
   const registry = new OpenAPIRegistry();
-  for (const route of [...routes, ...extraRoutes]) registry.registerPath(route);
+  for (const route of withLinks([...routes, ...extraRoutes])) registry.registerPath(route);
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {

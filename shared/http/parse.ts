@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ValidationError } from '../domain/errors';
-import type { HttpEvent } from './handler';
+import { header, type HttpEvent } from './handler';
 
 function validate<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
   const result = schema.safeParse(value);
@@ -23,3 +23,19 @@ export const parseQuery = <S extends z.ZodType>(schema: S, event: HttpEvent) =>
 /** A missing body is validated as `{}` so optional-body routes and required fields both read well. */
 export const parseBody = <S extends z.ZodType>(schema: S, event: HttpEvent) =>
   validate(schema, event.jsonBody ?? {}, 'body');
+
+/** Visible ASCII, 1 to 255 characters: what an Idempotency-Key may be (a UUID is the usual choice). */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The request's Idempotency-Key header, if any. `global` keys (POST /apps, which has no token to
+ * scope them) must be UUIDs: other clients' keys share their space, so they need ≥ 122 random bits.
+ */
+export function parseIdempotencyKey(event: HttpEvent, { global = false } = {}): string | undefined {
+  const key = header(event, 'idempotency-key');
+  if (key === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(key)) throw new ValidationError('invalid header: Idempotency-Key must be 1-255 visible ASCII characters');
+  if (global && !UUID.test(key)) throw new ValidationError('invalid header: Idempotency-Key must be a UUID on POST /apps');
+  return global ? key.toLowerCase() : key;
+}

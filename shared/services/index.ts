@@ -1,13 +1,16 @@
 import { redisCounters } from '../adapters/counters';
 import { searchMessages } from '../adapters/search-index';
-import { sqsQueue } from '../adapters/sqs';
+import { sqsQueue, sqsQueueDepth } from '../adapters/sqs';
 import { mysqlApplications } from '../adapters/stores/applications';
 import { mysqlChats } from '../adapters/stores/chats';
 import { mysqlMessages } from '../adapters/stores/messages';
+import { mysqlNumbering } from '../adapters/stores/numbering';
+import { config } from '../config';
 import { applicationService } from './applications';
 import { chatService } from './chats';
 import { systemClock } from './clock';
 import { persistenceService, searchIndexOf } from './persistence';
+import { counterRecovery } from './recovery';
 import { searchService } from './search';
 
 /**
@@ -19,13 +22,31 @@ const once = <T>(build: () => T): (() => T) => {
   return () => (value ??= build());
 };
 
+const counters = once(() => {
+  const { burst, perSecond, keyTtlSeconds } = config().limits;
+  return redisCounters(undefined, { burst, perSecond, keyTtlSeconds, leaseMs: 10_000 });
+});
+
+/** Rebuilds Redis counters from MySQL on a miss; also the WebSocket $connect check's entry point. */
+const recovery = once(() =>
+  counterRecovery({ counters: counters(), numbering: mysqlNumbering(), queues: sqsQueueDepth(), margin: config().limits.recoveryMargin }),
+);
+
 export const services = {
-  applications: once(() => applicationService({ applications: mysqlApplications(), counters: redisCounters(), clock: systemClock })),
+  applications: once(() => applicationService({ applications: mysqlApplications(), counters: counters(), clock: systemClock })),
   chats: once(() =>
-    chatService({ counters: redisCounters(), queue: sqsQueue(), chats: mysqlChats(), messages: mysqlMessages(), clock: systemClock }),
+    chatService({ counters: counters(), recovery: recovery(), queue: sqsQueue(), chats: mysqlChats(), messages: mysqlMessages(), clock: systemClock }),
   ),
   persistence: once(() =>
-    persistenceService({ applications: mysqlApplications(), chats: mysqlChats(), messages: mysqlMessages(), search: searchIndexOf() }),
+    persistenceService({
+      applications: mysqlApplications(),
+      chats: mysqlChats(),
+      messages: mysqlMessages(),
+      search: searchIndexOf(),
+      counters: counters(),
+      recovery: recovery(),
+    }),
   ),
-  search: once(() => searchService({ counters: redisCounters(), search: (request) => searchMessages(request) })),
+  search: once(() => searchService({ recovery: recovery(), search: (request) => searchMessages(request) })),
+  recovery,
 };

@@ -2,8 +2,13 @@ import { defaultSearchTarget, indexMessages, type IndexOutcome, type SearchTarge
 import type { ApplicationStore } from '../adapters/stores/applications';
 import { chatKey, type ChatStore } from '../adapters/stores/chats';
 import type { MessageStore } from '../adapters/stores/messages';
+import type { Counters } from '../adapters/counters';
 import { ServiceUnavailable } from '../domain/errors';
-import type { ChatRecord, MessageRecord } from '../domain/records';
+import { recordIdOf, type ChatRecord, type MessageCreatedRecord, type MessageRecord } from '../domain/records';
+import { log } from '../http/log';
+import { recordMetric } from '../observability/metrics';
+import type { StoredMessage } from '../adapters/stores/messages';
+import type { CounterRecovery } from './recovery';
 import type { SearchableMessage } from '../domain/search';
 import type { ItemFailure, QueueItem } from '../queue/batch-handler';
 
@@ -21,6 +26,8 @@ export interface PersistenceDeps {
   chats: ChatStore;
   messages: MessageStore;
   search: MessageIndex;
+  counters: Counters;
+  recovery: CounterRecovery;
 }
 
 export interface PersistResult<T> {
@@ -58,16 +65,49 @@ function splitByApplication<T extends { token: string }>(items: QueueItem<T>[], 
   return { known, failures };
 }
 
-export const persistenceService = ({ applications, chats, messages, search }: PersistenceDeps) => ({
-  /** One SELECT for the applications' ids, one multi-row upsert of the chats. */
+export const persistenceService = ({ applications, chats, messages, search, counters, recovery }: PersistenceDeps) => ({
+  /**
+   * One SELECT for the applications' ids, one multi-row upsert of the chats, one SELECT reading back
+   * the record ids the rows hold. A row holding another record id is a collision (Redis handed the
+   * number out twice after losing writes): messages address chats by number, so the two cannot be
+   * told apart later; the record is merged into the existing chat, made visible (error log with
+   * both ids, ChatCollisions metric) and the application's counters are healed past MySQL's.
+   */
   async persistChats(items: QueueItem<ChatRecord>[]): Promise<PersistResult<ChatRecord>> {
     const ids = await applications.idsByToken([...new Set(items.map((item) => item.body.token))]);
     const { known, failures } = splitByApplication(items, ids);
     const failed = await writeIsolating(known, (batch) =>
-      chats.upsert(batch.map((item) => ({ applicationId: item.applicationId, number: item.body.number, createdAt: new Date(item.body.createdAt) }))),
+      chats.upsert(
+        batch.map((item) => ({
+          applicationId: item.applicationId,
+          number: item.body.number,
+          recordId: recordIdOf(item.body, item.id),
+          createdAt: new Date(item.body.createdAt),
+        })),
+      ),
     );
     failures.push(...failed.map(({ item, error }) => ({ id: item.id, reason: reason(error) })));
     const failedIds = new Set(failures.map((f) => f.id));
+    const written = known.filter((item) => !failedIds.has(item.id));
+
+    const held = await chats.recordIds(written.map((item) => ({ applicationId: item.applicationId, number: item.body.number })));
+    const healed = new Set<string>();
+    for (const item of written) {
+      const recordId = recordIdOf(item.body, item.id);
+      const existing = held.get(chatKey(item.applicationId, item.body.number));
+      if (existing === recordId) continue;
+      log('error', 'chat number collision: the record was merged into the existing chat', {
+        token: item.body.token,
+        number: item.body.number,
+        recordId,
+        existingRecordId: existing,
+      });
+      recordMetric('ChatCollisions');
+      if (!healed.has(item.body.token)) {
+        healed.add(item.body.token);
+        await recovery.rebuild(item.body.token, item.applicationId, 'chat collision');
+      }
+    }
     return { failures, stored: items.filter((item) => !failedIds.has(item.id)) };
   },
 
@@ -107,7 +147,7 @@ export const persistenceService = ({ applications, chats, messages, search }: Pe
     });
     const creates = resolved.flatMap(({ item, chatId }) =>
       item.body.type === 'message.created'
-        ? [{ item, row: { chatId, number: item.body.number, content: item.body.content, createdAt: new Date(item.body.createdAt) } }]
+        ? [{ item, row: { chatId, number: item.body.number, recordId: recordIdOf(item.body, item.id), content: item.body.content, createdAt: new Date(item.body.createdAt) } }]
         : [],
     );
     const edits = resolved.flatMap(({ item, chatId }) =>
@@ -122,42 +162,106 @@ export const persistenceService = ({ applications, chats, messages, search }: Pe
     ];
     failures.push(...failed.map(({ item, error }) => ({ id: item.item.id, reason: reason(error) })));
     let failedIds = new Set(failures.map((f) => f.id));
-    const written = resolved.filter(({ item }) => !failedIds.has(item.id));
+    const written: Placed[] = resolved.filter(({ item }) => !failedIds.has(item.id)).map(({ item, chatId }) => ({ item, chatId, number: item.body.number }));
 
-    failures.push(...(await indexWritten(written, messages, search)));
+    const rows = await readBack(written, messages);
+    const collided = written.filter(({ item, chatId, number }) => {
+      if (item.body.type !== 'message.created') return false;
+      return rows.get(placeKey(chatId, number))?.recordId !== recordIdOf(item.body, item.id);
+    });
+    let placed = written;
+    if (collided.length > 0) {
+      const moved = await renumberCollisions(collided as Placed<MessageCreatedRecord>[], { messages, counters, recovery, failures });
+      placed = written.flatMap((entry) => (collided.includes(entry) ? (moved.get(entry) ?? []) : [entry]));
+      for (const [key, row] of await readBack([...moved.values()], messages)) rows.set(key, row);
+    }
+
+    failures.push(...(await indexWritten(placed, rows, search)));
     failedIds = new Set(failures.map((f) => f.id));
     return { failures, stored: items.filter((item) => !failedIds.has(item.id)) };
   },
 });
 
+/** A written message record and where its row is (a collided create moves to a new number). */
+interface Placed<T extends MessageRecord = MessageRecord> {
+  item: QueueItem<T> & { applicationId: number };
+  chatId: number;
+  number: number;
+}
+
+const placeKey = (chatId: number, number: number) => `${chatId}:${number}`;
+
+/** The rows of the placed records as MySQL holds them now, in one SELECT. */
+async function readBack(placed: Placed[], messages: MessageStore): Promise<Map<string, StoredMessage>> {
+  const keys = new Map(placed.map(({ chatId, number }) => [placeKey(chatId, number), { chatId, number }]));
+  if (keys.size === 0) return new Map();
+  return new Map((await messages.stored([...keys.values()])).map((row) => [placeKey(row.chatId, row.number), row]));
+}
+
+/**
+ * The collision path (DESIGN invariant 4): a create whose (chat, number) holds another record id.
+ * A record found elsewhere by its id was re-numbered by an earlier delivery: it stays there. The
+ * others heal their application's counters past MySQL's (and the queues'), take the next free number
+ * from Redis and are written there; each is an error log line with both ids and a MessageCollisions
+ * metric. The client was told the old number: README "Failure behaviour" says what it sees.
+ */
+async function renumberCollisions(
+  collided: Placed<MessageCreatedRecord>[],
+  { messages, counters, recovery, failures }: { messages: MessageStore; counters: Counters; recovery: CounterRecovery; failures: ItemFailure[] },
+): Promise<Map<Placed, Placed>> {
+  const moved = new Map<Placed, Placed>();
+  const places = await messages.placesOf(collided.map(({ item }) => recordIdOf(item.body, item.id)));
+  const healed = new Set<string>();
+  for (const entry of collided) {
+    const { item, chatId } = entry;
+    const recordId = recordIdOf(item.body, item.id);
+    const place = places.get(recordId);
+    if (place) {
+      moved.set(entry, { ...entry, chatId: place.chatId, number: place.number });
+      continue;
+    }
+    if (!healed.has(item.body.token)) {
+      healed.add(item.body.token);
+      await recovery.rebuild(item.body.token, item.applicationId, 'message collision');
+    }
+    const next = await counters.renumberMessage(item.body.token, item.body.chatNumber);
+    if ('missing' in next) {
+      failures.push({ id: item.id, reason: `collision: no new number (${next.missing} missing in Redis)` });
+      continue;
+    }
+    await messages.upsert([{ chatId, number: next.number, recordId, content: item.body.content, createdAt: new Date(item.body.createdAt) }]);
+    log('error', 'message number collision: the message was kept under the next free number', {
+      token: item.body.token,
+      chatNumber: item.body.chatNumber,
+      number: item.body.number,
+      recordId,
+      keptAs: next.number,
+    });
+    recordMetric('MessageCollisions');
+    moved.set(entry, { ...entry, number: next.number });
+  }
+  return moved;
+}
+
 const recordTime = (record: MessageRecord) => (record.type === 'message.created' ? record.createdAt : record.updatedAt);
 
 /**
- * Indexes the rows MySQL holds for the written records, in one `_bulk`, and returns the records whose
+ * Indexes the rows MySQL holds for the placed records, in one `_bulk`, and returns the records whose
  * document could not be written. Indexing the row rather than the record keeps the index equal to
  * MySQL whatever the order of delivery (a late create of an edited message indexes the edited
  * content; its version, the row's updated_at, is the one already indexed). A `stale` outcome (a newer
  * version is indexed) is a success. OpenSearch unreachable fails every written record of the batch.
  */
-async function indexWritten(
-  written: { item: QueueItem<MessageRecord>; chatId: number }[],
-  messages: MessageStore,
-  search: MessageIndex,
-): Promise<ItemFailure[]> {
-  if (written.length === 0) return [];
-  const keyOf = (chatId: number, number: number) => `${chatId}:${number}`;
-  const unique = new Map<string, { chatId: number; number: number; token: string; chatNumber: number }>();
-  for (const { item, chatId } of written) {
-    unique.set(keyOf(chatId, item.body.number), { chatId, number: item.body.number, token: item.body.token, chatNumber: item.body.chatNumber });
-  }
-  const rows = new Map((await messages.stored([...unique.values()])).map((row) => [keyOf(row.chatId, row.number), row]));
+async function indexWritten(placed: Placed[], rows: Map<string, StoredMessage>, search: MessageIndex): Promise<ItemFailure[]> {
+  if (placed.length === 0) return [];
   const documents: SearchableMessage[] = [];
   const documentOf = new Map<string, number>();
-  for (const [key, message] of unique) {
+  for (const { item, chatId, number } of placed) {
+    const key = placeKey(chatId, number);
     const row = rows.get(key);
-    if (!row) continue;
+    if (!row || documentOf.has(key)) continue;
     documentOf.set(key, documents.length);
-    documents.push({ token: message.token, chatNumber: message.chatNumber, number: message.number, content: row.content, createdAt: row.createdAt, updatedAt: row.updatedAt });
+    documents.push({ token: item.body.token, chatNumber: item.body.chatNumber, number, content: row.content, createdAt: row.createdAt, updatedAt: row.updatedAt });
   }
 
   let outcomes: IndexOutcome[];
@@ -165,10 +269,10 @@ async function indexWritten(
     outcomes = await search.index(documents);
   } catch (error) {
     if (!(error instanceof ServiceUnavailable)) throw error;
-    return written.map(({ item }) => ({ id: item.id, reason: reason(error) }));
+    return placed.map(({ item }) => ({ id: item.id, reason: reason(error) }));
   }
-  return written.flatMap(({ item, chatId }) => {
-    const position = documentOf.get(keyOf(chatId, item.body.number));
+  return placed.flatMap(({ item, chatId, number }) => {
+    const position = documentOf.get(placeKey(chatId, number));
     if (position === undefined) return [{ id: item.id, reason: 'message row not found after writing it' }];
     const outcome = outcomes[position]!;
     return outcome.ok ? [] : [{ id: item.id, reason: `search index: ${outcome.reason}` }];

@@ -1,9 +1,8 @@
-import type { Counters } from '../adapters/counters';
-import type { SearchRequest, SearchResult } from '../domain/search';
-import { NotFound } from '../domain/errors';
+import { SEARCH_LIMITS, type SearchRequest, type SearchResult } from '../domain/search';
+import type { CounterRecovery } from './recovery';
 
 export interface SearchDeps {
-  counters: Counters;
+  recovery: CounterRecovery;
   search: (request: SearchRequest) => Promise<SearchResult>;
 }
 
@@ -13,11 +12,15 @@ export interface SearchDeps {
  * not written yet is a known, empty chat here, exactly as creating a message in it is allowed
  * (DESIGN invariant 3). The index alone cannot tell "unknown chat" from "no match".
  */
-export const searchService = ({ counters, search }: SearchDeps) => ({
+export const searchService = ({ recovery, search }: SearchDeps) => ({
   async searchMessages(request: SearchRequest): Promise<SearchResult> {
-    const numbering = await counters.chatNumbering(request.token, request.chatNumber);
-    if ('missing' in numbering) {
-      throw numbering.missing === 'application' ? new NotFound('application', request.token) : new NotFound('chat', request.chatNumber);
+    // A miss is confirmed against MySQL before a 404 (Redis may have lost the chat's counter).
+    await recovery.knownChat(request.token, request.chatNumber);
+    // A page past the index's result window is a valid request (the OpenAPI document allows any page)
+    // with nothing on it: answer it empty, with the total of the first page's query.
+    if (request.page * request.limit > SEARCH_LIMITS.maxResultWindow) {
+      const { total } = await search({ ...request, page: 1, limit: 1 });
+      return { hits: [], total };
     }
     return search(request);
   },

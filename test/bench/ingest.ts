@@ -14,8 +14,11 @@ export async function benchIngest(): Promise<void> {
   const { mysqlMessages } = await import('../../shared/adapters/stores/messages');
   const { persistenceService, searchIndexOf } = await import('../../shared/services/persistence');
   const { newToken } = await import('../../shared/services/applications');
+  const { services } = await import('../../shared/services');
+  const { redisCounters } = await import('../../shared/adapters/counters');
+  const { randomUUID } = await import('node:crypto');
   const deps = { applications: mysqlApplications(), chats: mysqlChats(), messages: mysqlMessages() };
-  const persistence = persistenceService({ ...deps, search: searchIndexOf() });
+  const persistence = persistenceService({ ...deps, search: searchIndexOf(), counters: redisCounters(), recovery: services.recovery() });
   try {
     const rate = async (batchSize: number) => {
       const token = newToken();
@@ -23,7 +26,7 @@ export async function benchIngest(): Promise<void> {
       const records = Array.from({ length: MESSAGES }, (_, i) => ({
         id: String(i),
         receiveCount: 1,
-        body: { type: 'message.created' as const, token, chatNumber: 1, number: i + 1, content: `ingest bench message ${i}`, createdAt: new Date().toISOString() },
+        body: { type: 'message.created' as const, id: randomUUID(), token, chatNumber: 1, number: i + 1, content: `ingest bench message ${i}`, createdAt: new Date().toISOString() },
       }));
       const startedAt = performance.now();
       for (let i = 0; i < records.length; i += batchSize) {
@@ -37,5 +40,7 @@ export async function benchIngest(): Promise<void> {
     console.log(`consumer ingest into MySQL + OpenSearch: ${Math.round(batched)} rows/s in batches of 100, ${Math.round(single)} rows/s one at a time: batching is ${(batched / single).toFixed(1)}x faster`);
   } finally {
     await mysqlPool().end();
+    (await import('../../shared/adapters/redis')).redisClient().disconnect();
+    (await import('../../shared/adapters/sqs')).sqsClient().destroy();
   }
 }

@@ -6,9 +6,9 @@ import { drainDeadLetters, queueDepth, queueUrl, sendRaw } from '../helpers/queu
 import { queues } from '../../infra/queues.json';
 
 const chatRecord = (token: string, number: number) =>
-  JSON.stringify({ type: 'chat.created', token, number, createdAt: new Date().toISOString() });
+  JSON.stringify({ type: 'chat.created', id: randomUUID(), token, number, createdAt: new Date().toISOString() });
 const messageRecord = (token: string, chatNumber: number, number: number) =>
-  JSON.stringify({ type: 'message.created', token, chatNumber, number, content: `message ${number}`, createdAt: new Date().toISOString() });
+  JSON.stringify({ type: 'message.created', id: randomUUID(), token, chatNumber, number, content: `message ${number}`, createdAt: new Date().toISOString() });
 
 /** Waits for `expected` in the queue's DLQ; checks it got there after maxReceiveCount receives. */
 const deadLetterBodies = async (key: 'chats' | 'messages', expected: string) => {

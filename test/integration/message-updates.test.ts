@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { MessageRecord } from '../../shared/domain/records';
 import { api } from '../helpers/api';
 import { persistedMessageNumbers, rows } from '../helpers/db';
@@ -112,7 +113,7 @@ describe('PUT …/messages/{number}', () => {
 
     await send({ type: 'message.updated', token, chatNumber: chat, number: 1, content: 'edited before created', updatedAt });
     await eventually(async () => expect((await storedRow(token, chat, 1))?.content).toBe('edited before created'));
-    await send({ type: 'message.created', token, chatNumber: chat, number: 1, content: 'original', createdAt });
+    await send({ type: 'message.created', id: randomUUID(), token, chatNumber: chat, number: 1, content: 'original', createdAt });
     await queueDrained();
 
     const row = await storedRow(token, chat, 1);
@@ -131,8 +132,8 @@ describe('redelivery to the messages consumer', () => {
     const chat = await givenChat(token);
     const createdAt = new Date(Date.now() - 10_000).toISOString();
     const records: MessageRecord[] = [
-      { type: 'message.created', token, chatNumber: chat, number: 1, content: 'redelivered one', createdAt },
-      { type: 'message.created', token, chatNumber: chat, number: 2, content: 'redelivered two', createdAt },
+      { type: 'message.created', id: randomUUID(), token, chatNumber: chat, number: 1, content: 'redelivered one', createdAt },
+      { type: 'message.created', id: randomUUID(), token, chatNumber: chat, number: 2, content: 'redelivered two', createdAt },
       { type: 'message.updated', token, chatNumber: chat, number: 2, content: 'redelivered two, edited', updatedAt: new Date().toISOString() },
     ];
 

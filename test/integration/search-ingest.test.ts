@@ -1,3 +1,8 @@
+import Redis from 'ioredis';
+import { redisCounters } from '../../shared/adapters/counters';
+import { mysqlNumbering } from '../../shared/adapters/stores/numbering';
+import { config } from '../../shared/config';
+import { counterRecovery } from '../../shared/services/recovery';
 import { randomUUID } from 'node:crypto';
 import { Client } from '@opensearch-project/opensearch';
 import { createPool, type Pool } from 'mysql2/promise';
@@ -20,19 +25,30 @@ import { chatDocumentCount } from '../helpers/search';
 
 let pool: Pool;
 let unreachable: Client;
+let redis: Redis;
 
 beforeAll(() => {
   pool = createPool({ ...mysqlOptions(), connectionLimit: 2 });
+  redis = new Redis(config().redis.url);
   // Port 9 (discard) has no listener: every request is refused at once.
   unreachable = new Client({ node: 'http://127.0.0.1:9', requestTimeout: 2000, maxRetries: 0 });
 });
 afterAll(async () => {
   await pool.end();
   await unreachable.close();
+  redis.disconnect();
 });
 
 const consumerWith = (search: MessageIndex) =>
-  persistenceService({ applications: mysqlApplications(pool), chats: mysqlChats(pool), messages: mysqlMessages(pool), search });
+  persistenceService({
+    applications: mysqlApplications(pool),
+    chats: mysqlChats(pool),
+    messages: mysqlMessages(pool),
+    search,
+    counters: redisCounters(redis),
+    // Collisions never happen here (every record has its own id): the recovery needs no queue depth.
+    recovery: counterRecovery({ counters: redisCounters(redis), numbering: mysqlNumbering(pool), queues: { depth: async () => 0 }, margin: 0 }),
+  });
 
 const item = (body: MessageRecord): QueueItem<MessageRecord> => ({ id: randomUUID(), body, receiveCount: 1 });
 

@@ -8,6 +8,8 @@ export interface LocalService {
   install(): void;
   /** Starts the server, returning once it answers; only called when the port is free. */
   start(): Promise<void>;
+  /** Applies settings the app relies on to a server that was already running (optional). */
+  configureReused?(): Promise<void>;
   /** Answers true when the server on the port is ready for work. */
   isReady(): Promise<boolean>;
 }

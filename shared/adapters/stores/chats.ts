@@ -7,6 +7,8 @@ import { execute, iso, placeholders, query } from './rows';
 export interface ChatRow {
   applicationId: number;
   number: number;
+  /** The create record's id; absent for a chat row written ahead of its record (by a message). */
+  recordId?: string;
   createdAt: Date;
 }
 
@@ -33,15 +35,18 @@ const SELECT_PAGE = `
 
 /**
  * Idempotent on uq_chats_application_number: a redelivered record changes nothing. A chat first
- * created by the message consumer (its message arrived first) keeps the earliest created_at.
+ * created by the message consumer (its message arrived first) keeps the earliest created_at and
+ * adopts the record id of its create record; a row that has another record id keeps it (the
+ * consumer reads it back to see the collision).
  */
 const UPSERT = (rows: number) => `
-  INSERT INTO chats (application_id, number, created_at, updated_at)
-  VALUES ${placeholders(rows, 4)}
-  ON DUPLICATE KEY UPDATE created_at = LEAST(created_at, VALUES(created_at)), updated_at = LEAST(updated_at, VALUES(updated_at))`;
+  INSERT INTO chats (application_id, number, record_id, created_at, updated_at)
+  VALUES ${placeholders(rows, 5)}
+  ON DUPLICATE KEY UPDATE created_at = LEAST(created_at, VALUES(created_at)), updated_at = LEAST(updated_at, VALUES(updated_at)),
+    record_id = COALESCE(record_id, VALUES(record_id))`;
 
 const SELECT_IDS = (pairs: number) => `
-  SELECT id, application_id, number FROM chats
+  SELECT id, application_id, number, record_id FROM chats
    WHERE ${Array(pairs).fill('(application_id = ? AND number = ?)').join(' OR ')}`;
 
 export const chatKey = (applicationId: number, number: number) => `${applicationId}:${number}`;
@@ -60,9 +65,16 @@ export interface ChatStore {
   upsert(rows: ChatRow[]): Promise<void>;
   /** Database ids of the given chats, keyed by chatKey(applicationId, number); missing ones are absent. */
   ids(chats: { applicationId: number; number: number }[]): Promise<Map<string, number>>;
+  /** The record id each given chat row holds (null: none yet), keyed like `ids`. */
+  recordIds(chats: { applicationId: number; number: number }[]): Promise<Map<string, string | null>>;
 }
 
 export function mysqlChats(pool: Pool = mysqlPool()): ChatStore {
+  async function selectIds(chats: { applicationId: number; number: number }[]): Promise<Map<string, RowDataPacket>> {
+    if (chats.length === 0) return new Map();
+    const rows = await query(pool, SELECT_IDS(chats.length), chats.flatMap((c) => [c.applicationId, c.number]));
+    return new Map(rows.map((row) => [chatKey(Number(row.application_id), Number(row.number)), row]));
+  }
   return {
     async find(token, number) {
       const [row] = await query(pool, SELECT_ONE, [token, number]);
@@ -75,12 +87,13 @@ export function mysqlChats(pool: Pool = mysqlPool()): ChatStore {
     },
     async upsert(rows) {
       if (rows.length === 0) return;
-      await execute(pool, UPSERT(rows.length), rows.flatMap((r) => [r.applicationId, r.number, r.createdAt, r.createdAt]));
+      await execute(pool, UPSERT(rows.length), rows.flatMap((r) => [r.applicationId, r.number, r.recordId ?? null, r.createdAt, r.createdAt]));
     },
     async ids(chats) {
-      if (chats.length === 0) return new Map();
-      const rows = await query(pool, SELECT_IDS(chats.length), chats.flatMap((c) => [c.applicationId, c.number]));
-      return new Map(rows.map((row) => [chatKey(Number(row.application_id), Number(row.number)), Number(row.id)]));
+      return new Map([...(await selectIds(chats))].map(([key, row]) => [key, Number(row.id)]));
+    },
+    async recordIds(chats) {
+      return new Map([...(await selectIds(chats))].map(([key, row]) => [key, row.record_id === null ? null : String(row.record_id)]));
     },
   };
 }

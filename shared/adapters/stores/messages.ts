@@ -7,6 +7,8 @@ import { execute, iso, placeholders, query } from './rows';
 export interface MessageRow {
   chatId: number;
   number: number;
+  /** The create record's id (DESIGN invariant 4: a redelivery carries the same one). */
+  recordId: string;
   content: string;
   createdAt: Date;
 }
@@ -23,6 +25,8 @@ export interface MessageEdit {
 export interface StoredMessage {
   chatId: number;
   number: number;
+  /** Null for a row an edit wrote ahead of its create record. */
+  recordId: string | null;
   content: string;
   createdAt: string;
   updatedAt: string;
@@ -55,14 +59,18 @@ const SELECT_PAGE = `
     LIMIT ? OFFSET ?)`;
 
 /**
- * Idempotent on uq_messages_chat_number: a redelivered create changes nothing. If an edit got there
- * first (it inserts the row with its own time as created_at), the create keeps the edited content and
- * only moves created_at back to the creation time.
+ * Idempotent on uq_messages_chat_number: a redelivered create (same record id) changes nothing. If
+ * an edit got there first (it inserts the row with its own time as created_at and no record id), the
+ * create keeps the edited content, adopts the row and moves created_at back to the creation time. A
+ * row holding another record id is left as it is: the consumer reads the ids back and re-numbers the
+ * colliding message. created_at is assigned before record_id on purpose (left-to-right evaluation).
  */
 const UPSERT = (rows: number) => `
-  INSERT INTO messages (chat_id, number, content, created_at, updated_at)
-  VALUES ${placeholders(rows, 5)}
-  ON DUPLICATE KEY UPDATE created_at = LEAST(created_at, VALUES(created_at))`;
+  INSERT INTO messages (chat_id, number, record_id, content, created_at, updated_at)
+  VALUES ${placeholders(rows, 6)}
+  ON DUPLICATE KEY UPDATE
+    created_at = IF(record_id IS NULL OR record_id = VALUES(record_id), LEAST(created_at, VALUES(created_at)), created_at),
+    record_id = COALESCE(record_id, VALUES(record_id))`;
 
 /**
  * Edits, last writer wins on updated_at: an edit older than the row (delivered late) changes nothing.
@@ -80,9 +88,13 @@ const APPLY_EDITS = (rows: number) => `
 
 /** The rows as they are after a batch's writes, by uq_messages_chat_number (one range per pair). */
 const SELECT_STORED = (pairs: number) => `
-  SELECT chat_id, number, content, created_at, updated_at
+  SELECT chat_id, number, record_id, content, created_at, updated_at
     FROM messages
    WHERE ${Array.from({ length: pairs }, () => '(chat_id = ? AND number = ?)').join(' OR ')}`;
+
+/** Where messages with these record ids live (a re-numbered collision is found again on redelivery). */
+const SELECT_BY_RECORD_IDS = (count: number) => `
+  SELECT chat_id, number, record_id FROM messages WHERE record_id IN (${Array(count).fill('?').join(', ')})`;
 
 const toMessage = (row: RowDataPacket): Message => ({
   number: Number(row.number),
@@ -99,6 +111,8 @@ export interface MessageStore {
   upsert(rows: MessageRow[]): Promise<void>;
   applyEdits(edits: MessageEdit[]): Promise<void>;
   stored(keys: { chatId: number; number: number }[]): Promise<StoredMessage[]>;
+  /** Where the messages with these record ids are stored, keyed by record id. */
+  placesOf(recordIds: string[]): Promise<Map<string, { chatId: number; number: number }>>;
 }
 
 export function mysqlMessages(pool: Pool = mysqlPool()): MessageStore {
@@ -116,7 +130,7 @@ export function mysqlMessages(pool: Pool = mysqlPool()): MessageStore {
     },
     async upsert(rows) {
       if (rows.length === 0) return;
-      await execute(pool, UPSERT(rows.length), rows.flatMap((r) => [r.chatId, r.number, r.content, r.createdAt, r.createdAt]));
+      await execute(pool, UPSERT(rows.length), rows.flatMap((r) => [r.chatId, r.number, r.recordId, r.content, r.createdAt, r.createdAt]));
     },
     async applyEdits(edits) {
       if (edits.length === 0) return;
@@ -128,13 +142,19 @@ export function mysqlMessages(pool: Pool = mysqlPool()): MessageStore {
       return rows.map((row) => ({
         chatId: Number(row.chat_id),
         number: Number(row.number),
+        recordId: row.record_id === null ? null : String(row.record_id),
         content: String(row.content),
         createdAt: iso(row.created_at),
         updatedAt: iso(row.updated_at),
       }));
     },
+    async placesOf(recordIds) {
+      if (recordIds.length === 0) return new Map();
+      const rows = await query(pool, SELECT_BY_RECORD_IDS(recordIds.length), recordIds);
+      return new Map(rows.map((row) => [String(row.record_id), { chatId: Number(row.chat_id), number: Number(row.number) }]));
+    },
   };
 }
 
 /** The statements, for the EXPLAIN checks in the tests. */
-export const messageStatements = { SELECT_ONE, SELECT_PAGE, SELECT_STORED };
+export const messageStatements = { SELECT_ONE, SELECT_PAGE, SELECT_STORED, SELECT_BY_RECORD_IDS };
