@@ -1,6 +1,6 @@
-import Redis, { ReplyError } from 'ioredis';
+import type Redis from 'ioredis';
 import { guarded } from '../domain/errors';
-import { redisClient } from './redis';
+import { isRedisOutage, redisClient } from './redis';
 
 /**
  * The numbering of chats and messages, in Redis. One hash per application, `{app:TOKEN}`: field
@@ -59,8 +59,6 @@ function withScripts(redis: Redis): Numbering {
 const outcome = (result: number, parent: 'chat'): NextNumber =>
   result === -1 ? { missing: 'application' } : result === 0 ? { missing: parent } : { number: result };
 
-/** Redis being unreachable is an outage (503); an error reply from a script is a bug. */
-const isRedisOutage = (error: unknown) => !(error instanceof ReplyError);
 const redisCall = <T>(call: () => Promise<T>) => guarded('redis', call, isRedisOutage);
 
 export function redisCounters(redis: Redis = redisClient()): Counters {
