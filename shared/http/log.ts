@@ -25,6 +25,11 @@ export function log(level: 'info' | 'warn' | 'error', message: string, fields: R
 }
 
 export function describeError(error: unknown): Record<string, unknown> {
-  if (error instanceof Error) return { error: error.name, detail: error.message, stack: error.stack };
+  // Duck-typed: errors made in another realm (a VM context, a worker) are not `instanceof Error` here.
+  if (error instanceof Error || (typeof error === 'object' && error !== null && 'message' in error && 'name' in error)) {
+    // Node's network errors carry what happened in `code` (an AggregateError's message is empty).
+    const { name, message, code, stack } = error as Error & { code?: unknown };
+    return { error: name, detail: message, ...(code === undefined ? {} : { code: String(code) }), stack };
+  }
   return { error: String(error) };
 }

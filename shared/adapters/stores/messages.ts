@@ -38,7 +38,8 @@ const SELECT_ONE = `
 /**
  * One statement: the first branch says whether the application and the chat exist (one row by the
  * token index, then uq_chats_application_number), the second is the page (a range of
- * uq_messages_chat_number in number order).
+ * uq_messages_chat_number in number order). A UNION has no order of its own: the outer ORDER BY (at
+ * most limit + 1 rows) makes the page's order certain.
  */
 const SELECT_PAGE = `
   (SELECT 'parent' AS kind, c.id AS chat_id, NULL AS number, NULL AS content, NULL AS created_at, NULL AS updated_at
@@ -52,7 +53,8 @@ const SELECT_PAGE = `
      JOIN applications a ON a.id = c.application_id
     WHERE a.token = ? AND c.number = ?
     ORDER BY m.number
-    LIMIT ? OFFSET ?)`;
+    LIMIT ? OFFSET ?)
+  ORDER BY kind = 'message', number`;
 
 /**
  * Idempotent on uq_messages_chat_number: a redelivered create changes nothing. If an edit got there
