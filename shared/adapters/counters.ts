@@ -21,9 +21,31 @@ if not chats then return -1 end
 if tonumber(ARGV[1]) > chats then return 0 end
 return redis.call('HINCRBY', KEYS[1], 'm:' .. ARGV[1], 1)`;
 
+/**
+ * The version of an edit, per message: a hybrid logical clock, max(Redis TIME in µs, last version + 1),
+ * kept in field `e:CHAT:N`. Every container asks the same Redis, so edits of one message are ordered
+ * by when they were accepted, whatever the containers' clocks say, and two edits in the same
+ * microsecond still differ. If Redis loses the field, the clock part keeps later edits above earlier
+ * ones (as long as Redis's clock does not go back). Returns -1 / 0 / -2 for an unknown application,
+ * chat or message number.
+ */
+const NEXT_EDIT_VERSION = `
+local chats = tonumber(redis.call('HGET', KEYS[1], 'chats'))
+if not chats then return -1 end
+if tonumber(ARGV[1]) > chats then return 0 end
+local last = tonumber(redis.call('HGET', KEYS[1], 'm:' .. ARGV[1]) or '0')
+if tonumber(ARGV[2]) > last then return -2 end
+local field = 'e:' .. ARGV[1] .. ':' .. ARGV[2]
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+local version = math.max(now, tonumber(redis.call('HGET', KEYS[1], field) or '0') + 1)
+redis.call('HSET', KEYS[1], field, string.format('%.0f', version))
+return version`;
+
 type Numbering = Redis & {
   nextChatNumber(key: string): Promise<number>;
   nextMessageNumber(key: string, chatNumber: number): Promise<number>;
+  nextEditVersion(key: string, chatNumber: number, number: number): Promise<number>;
 };
 
 export const appKey = (token: string) => `{app:${token}}`;
@@ -33,6 +55,9 @@ export type NextNumber = { number: number } | { missing: 'application' | 'chat' 
 
 /** What Redis knows of a chat without changing anything: unknown parent, or its last message number. */
 export type ChatNumbering = { lastMessage: number } | { missing: 'application' | 'chat' };
+
+/** The version that orders an edit among the edits of its message, or which parent is unknown. */
+export type EditVersion = { version: number } | { missing: 'application' | 'chat' | 'message' };
 
 export interface Counters {
   /**
@@ -45,6 +70,8 @@ export interface Counters {
   forgetApplication(token: string): Promise<void>;
   nextChat(token: string): Promise<NextNumber>;
   nextMessage(token: string, chatNumber: number): Promise<NextNumber>;
+  /** One round trip: checks the message number was handed out and takes its next edit version. */
+  nextEditVersion(token: string, chatNumber: number, number: number): Promise<EditVersion>;
 }
 
 function withScripts(redis: Redis): Numbering {
@@ -53,6 +80,7 @@ function withScripts(redis: Redis): Numbering {
     redis.defineCommand('nextChatNumber', { numberOfKeys: 1, lua: NEXT_CHAT });
     redis.defineCommand('nextMessageNumber', { numberOfKeys: 1, lua: NEXT_MESSAGE });
   }
+  if (!('nextEditVersion' in redis)) redis.defineCommand('nextEditVersion', { numberOfKeys: 1, lua: NEXT_EDIT_VERSION });
   return redis as Numbering;
 }
 
@@ -82,6 +110,13 @@ export function redisCounters(redis: Redis = redisClient()): Counters {
     },
     async nextMessage(token, chatNumber) {
       return outcome(await redisCall(() => numbering.nextMessageNumber(appKey(token), chatNumber)), 'chat');
+    },
+    async nextEditVersion(token, chatNumber, number) {
+      const result = Number(await redisCall(() => numbering.nextEditVersion(appKey(token), chatNumber, number)));
+      if (result === -1) return { missing: 'application' };
+      if (result === 0) return { missing: 'chat' };
+      if (result === -2) return { missing: 'message' };
+      return { version: result };
     },
   };
 }

@@ -46,15 +46,25 @@ export const chatService = ({ counters, queue, chats, messages, clock }: ChatDep
   },
 
   /**
-   * Accepts an edit: one read-only Redis round trip says the message number was handed out (its row
-   * may not be in MySQL yet), one SendMessage enqueues the edit. The consumer applies it to MySQL
-   * (the latest `updatedAt` wins) and re-indexes the message. No MySQL on the request path.
+   * Accepts an edit: one Redis round trip says the message number was handed out (its row may not be
+   * in MySQL yet) and takes the edit's version, one SendMessage enqueues the edit. The consumer
+   * applies it to MySQL (the highest `editVersion` wins, not the containers' clocks) and re-indexes
+   * the message. No MySQL on the request path.
    */
   async updateMessage(token: string, chatNumber: number, number: number, content: string): Promise<void> {
-    const numbering = await counters.chatNumbering(token, chatNumber);
-    if ('missing' in numbering) throw numbering.missing === 'application' ? new NotFound('application', token) : new NotFound('chat', chatNumber);
-    if (number > numbering.lastMessage) throw new NotFound('message', number);
-    const record: MessageRecord = { type: 'message.updated', token, chatNumber, number, content, updatedAt: clock.now().toISOString() };
+    const edit = await counters.nextEditVersion(token, chatNumber, number);
+    if ('missing' in edit) {
+      throw edit.missing === 'application' ? new NotFound('application', token) : edit.missing === 'chat' ? new NotFound('chat', chatNumber) : new NotFound('message', number);
+    }
+    const record: MessageRecord = {
+      type: 'message.updated',
+      token,
+      chatNumber,
+      number,
+      content,
+      updatedAt: clock.now().toISOString(),
+      editVersion: edit.version,
+    };
     await queue.send('messages', record);
   },
 

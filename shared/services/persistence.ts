@@ -3,7 +3,7 @@ import type { ApplicationStore } from '../adapters/stores/applications';
 import { chatKey, type ChatStore } from '../adapters/stores/chats';
 import type { MessageStore } from '../adapters/stores/messages';
 import { ServiceUnavailable } from '../domain/errors';
-import type { ChatRecord, MessageRecord } from '../domain/records';
+import { editVersionOf, type ChatRecord, type MessageRecord } from '../domain/records';
 import type { SearchableMessage } from '../domain/search';
 import type { ItemFailure, QueueItem } from '../queue/batch-handler';
 
@@ -112,10 +112,10 @@ export const persistenceService = ({ applications, chats, messages, search }: Pe
     );
     const edits = resolved.flatMap(({ item, chatId }) =>
       item.body.type === 'message.updated'
-        ? [{ item, row: { chatId, number: item.body.number, content: item.body.content, updatedAt: new Date(item.body.updatedAt) } }]
+        ? [{ item, row: { chatId, number: item.body.number, content: item.body.content, updatedAt: new Date(item.body.updatedAt), version: editVersionOf(item.body) } }]
         : [],
     );
-    // Creates first: an edit in the same batch as its create then finds the row and wins on updated_at.
+    // Creates first: an edit in the same batch as its create then finds the row and applies over it.
     const failed = [
       ...(await writeIsolating(creates, (batch) => messages.upsert(batch.map(({ row }) => row)))),
       ...(await writeIsolating(edits, (batch) => messages.applyEdits(batch.map(({ row }) => row)))),

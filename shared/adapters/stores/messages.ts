@@ -11,12 +11,13 @@ export interface MessageRow {
   createdAt: Date;
 }
 
-/** One edit to apply: its content replaces the row's if `updatedAt` is newer than the row's. */
+/** One edit to apply: its content replaces the row's if its `version` is higher than the row's edit_version. */
 export interface MessageEdit {
   chatId: number;
   number: number;
   content: string;
   updatedAt: Date;
+  version: number;
 }
 
 /** A message row as stored, keyed by its chat id (what the consumer indexes after writing). */
@@ -67,18 +68,22 @@ const UPSERT = (rows: number) => `
   ON DUPLICATE KEY UPDATE created_at = LEAST(created_at, VALUES(created_at))`;
 
 /**
- * Edits, last writer wins on updated_at: an edit older than the row (delivered late) changes nothing.
- * MySQL assigns left to right, so content is compared against the row's updated_at before that column
- * moves. Multi-row: the rows apply in order, so two edits of one message in a batch also resolve to
- * the newest. An edit whose create has not arrived inserts the row (created_at provisional, see UPSERT).
+ * Edits, the highest edit_version wins (a version taken from Redis per message, so containers' clocks
+ * do not matter): an edit with a lower version (older, delivered late) changes nothing. MySQL assigns
+ * left to right, so content and updated_at are compared against the row's edit_version before that
+ * column moves. updated_at moves forward with every applied edit, by 1 ms at least even when the
+ * winning edit's container clock was behind, so the search document (versioned by updated_at) is
+ * replaced too. Multi-row: two edits of one message in a batch resolve to the higher version. An edit
+ * whose create has not arrived inserts the row (created_at provisional, see UPSERT).
  * VALUES() rather than the 8.0.19 row alias: MariaDB has only VALUES().
  */
 const APPLY_EDITS = (rows: number) => `
-  INSERT INTO messages (chat_id, number, content, created_at, updated_at)
-  VALUES ${placeholders(rows, 5)}
+  INSERT INTO messages (chat_id, number, content, created_at, updated_at, edit_version)
+  VALUES ${placeholders(rows, 6)}
   ON DUPLICATE KEY UPDATE
-    content = IF(VALUES(updated_at) > updated_at, VALUES(content), content),
-    updated_at = GREATEST(updated_at, VALUES(updated_at))`;
+    content = IF(VALUES(edit_version) > edit_version, VALUES(content), content),
+    updated_at = IF(VALUES(edit_version) > edit_version, GREATEST(VALUES(updated_at), updated_at + INTERVAL 1000 MICROSECOND), updated_at),
+    edit_version = GREATEST(edit_version, VALUES(edit_version))`;
 
 /** The rows as they are after a batch's writes, by uq_messages_chat_number (one range per pair). */
 const SELECT_STORED = (pairs: number) => `
@@ -122,7 +127,7 @@ export function mysqlMessages(pool: Pool = mysqlPool()): MessageStore {
     },
     async applyEdits(edits) {
       if (edits.length === 0) return;
-      await execute(pool, APPLY_EDITS(edits.length), edits.flatMap((e) => [e.chatId, e.number, e.content, e.updatedAt, e.updatedAt]));
+      await execute(pool, APPLY_EDITS(edits.length), edits.flatMap((e) => [e.chatId, e.number, e.content, e.updatedAt, e.updatedAt, e.version]));
     },
     async stored(keys) {
       if (keys.length === 0) return [];
