@@ -20,14 +20,16 @@ const EnvironmentSchema = z.object({
   MYSQL_DATABASE: z.string().min(1),
   MYSQL_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(2),
   MYSQL_CONNECT_TIMEOUT_MS: millis(2000),
-  MYSQL_QUERY_TIMEOUT_MS: millis(3000),
+  MYSQL_QUERY_TIMEOUT_MS: millis(4000),
+  /** Queue consumers' statements (multi-row upserts of up to 100 records) within their 30 s timeout. */
+  MYSQL_CONSUMER_QUERY_TIMEOUT_MS: millis(20_000),
   REDIS_URL: url,
   REDIS_CONNECT_TIMEOUT_MS: millis(1000),
-  REDIS_COMMAND_TIMEOUT_MS: millis(1000),
+  REDIS_COMMAND_TIMEOUT_MS: millis(1500),
   REDIS_MAX_RETRIES: retries(1),
   SQS_ENDPOINT: url.optional(),
   SQS_CONNECT_TIMEOUT_MS: millis(1000),
-  SQS_REQUEST_TIMEOUT_MS: millis(1500),
+  SQS_REQUEST_TIMEOUT_MS: millis(2000),
   SQS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(3).default(2),
   /** Local stages only: which SQS-compatible server runs (health reports it there). */
   SQS_BACKEND: z.enum(['elasticmq', 'localstack']).optional(),
@@ -35,7 +37,7 @@ const EnvironmentSchema = z.object({
   OPENSEARCH_URL: url,
   OPENSEARCH_AUTH: z.enum(['none', 'sigv4']).default('none'),
   OPENSEARCH_INDEX_PREFIX: z.string().default(''),
-  OPENSEARCH_REQUEST_TIMEOUT_MS: millis(2000),
+  OPENSEARCH_REQUEST_TIMEOUT_MS: millis(2500),
   OPENSEARCH_MAX_RETRIES: retries(1),
   CHATS_QUEUE_URL: url,
   CHATS_DLQ_URL: url,
@@ -47,7 +49,7 @@ export type Environment = z.infer<typeof EnvironmentSchema>;
 
 export interface Config {
   stage: string;
-  mysql: { host: string; port: number; user: string; password: string; database: string; poolSize: number; connectTimeoutMs: number; queryTimeoutMs: number };
+  mysql: { host: string; port: number; user: string; password: string; database: string; poolSize: number; connectTimeoutMs: number; queryTimeoutMs: number; consumerQueryTimeoutMs: number };
   redis: { url: string; connectTimeoutMs: number; commandTimeoutMs: number; maxRetries: number };
   sqs: {
     region: string;
@@ -120,6 +122,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       poolSize: e.MYSQL_POOL_SIZE,
       connectTimeoutMs: e.MYSQL_CONNECT_TIMEOUT_MS,
       queryTimeoutMs: e.MYSQL_QUERY_TIMEOUT_MS,
+      consumerQueryTimeoutMs: e.MYSQL_CONSUMER_QUERY_TIMEOUT_MS,
     },
     redis: { url: e.REDIS_URL, connectTimeoutMs: e.REDIS_CONNECT_TIMEOUT_MS, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS, maxRetries: e.REDIS_MAX_RETRIES },
     sqs: {

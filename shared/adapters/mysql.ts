@@ -19,7 +19,7 @@ export function mysqlOptions(mysql: Config['mysql'] = config().mysql): PoolOptio
 }
 
 const queryTimeouts = new WeakMap<Pool, number>();
-const DEFAULT_QUERY_TIMEOUT_MS = 3000;
+const DEFAULT_QUERY_TIMEOUT_MS = 4000;
 
 /** The deadline of one statement on this pool (what the request-path stores run with). */
 export const queryTimeoutOf = (pool: Pool): number => queryTimeouts.get(pool) ?? DEFAULT_QUERY_TIMEOUT_MS;
@@ -34,6 +34,21 @@ export function createMysqlPool(mysql: Config['mysql'] = config().mysql): Pool {
   });
   queryTimeouts.set(created, mysql.queryTimeoutMs);
   return created;
+}
+
+/**
+ * The same pool with another statement deadline: the queue consumers' batch statements may take
+ * longer than a request's (their Lambda timeout is 30 s), and a timeout there fails the whole batch.
+ */
+export function withStatementTimeout(target: Pool, timeoutMs: number): Pool {
+  const view = new Proxy(target, {
+    get(pool, key) {
+      const value = Reflect.get(pool, key, pool);
+      return typeof value === 'function' ? value.bind(pool) : value;
+    },
+  });
+  queryTimeouts.set(view, timeoutMs);
+  return view;
 }
 
 let pool: Pool | undefined;

@@ -1,4 +1,6 @@
 import { redisCounters } from '../adapters/counters';
+import { mysqlPool, withStatementTimeout } from '../adapters/mysql';
+import { config } from '../config';
 import { searchMessages } from '../adapters/search-index';
 import { sqsQueue } from '../adapters/sqs';
 import { mysqlApplications } from '../adapters/stores/applications';
@@ -24,8 +26,9 @@ export const services = {
   chats: once(() =>
     chatService({ counters: redisCounters(), queue: sqsQueue(), chats: mysqlChats(), messages: mysqlMessages(), clock: systemClock }),
   ),
-  persistence: once(() =>
-    persistenceService({ applications: mysqlApplications(), chats: mysqlChats(), messages: mysqlMessages(), search: searchIndexOf() }),
-  ),
+  persistence: once(() => {
+    const pool = withStatementTimeout(mysqlPool(), config().mysql.consumerQueryTimeoutMs);
+    return persistenceService({ applications: mysqlApplications(pool), chats: mysqlChats(pool), messages: mysqlMessages(pool), search: searchIndexOf() });
+  }),
   search: once(() => searchService({ counters: redisCounters(), search: (request) => searchMessages(request) })),
 };
