@@ -3,6 +3,10 @@ import { api } from '../helpers/api';
 import { eventually } from '../helpers/eventually';
 import { givenApp, givenChat, givenMessage } from '../helpers/fixtures';
 import { persistedMessageNumbers } from '../helpers/db';
+import { readFileSync } from 'node:fs';
+import { localPorts } from '../../infra/local/environment';
+import { logPath } from '../../infra/local/paths';
+import { tokenRef } from '../../shared/http/log';
 
 describe('HTTP edges (issue 13.10)', () => {
   it('a GET with a body that is not JSON is answered as a GET: the body is ignored, no 415', async () => {
@@ -43,5 +47,21 @@ describe('HTTP edges (issue 13.10)', () => {
       expect(exposed).toEqual(expect.arrayContaining(['retry-after', 'idempotency-replayed', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset']));
     }
     expect((preflight.headers.get('access-control-allow-headers') ?? '').toLowerCase()).toContain('idempotency-key');
+  });
+
+  it('the access log of the API never shows the token, only its short hash (issue 13.9)', async () => {
+    const token = await givenApp();
+    const chat = await givenChat(token);
+    await api('GET', `/api/v1/apps/${token}/chats/${chat}`);
+    await api('GET', `/api/v1/apps/${token}/chats/999999`);
+    const logFile = logPath(`api-test-${localPorts().testHttp}`);
+
+    const log = await eventually(() => {
+      const text = readFileSync(logFile, 'utf8');
+      expect(text).toContain(`/api/v1/apps/${tokenRef(token)}/chats/999999`);
+      return text;
+    });
+
+    expect(log).not.toContain(token);
   });
 });
