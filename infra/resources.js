@@ -24,6 +24,13 @@ const DATABASE_USER = 'chat';
 const DATABASE_NAME = 'chat';
 const DATABASE_PORT = 3306;
 
+/**
+ * How long RDS Proxy lets a statement wait for a database connection before it answers with an
+ * error. Below the HTTP functions' 10 s timeout and the application's 3 s per-statement deadline
+ * (MYSQL_QUERY_TIMEOUT_MS), so a saturated database becomes a 503 with Retry-After, not a timeout.
+ */
+const PROXY_CONNECTION_BORROW_TIMEOUT_SECONDS = 2;
+
 const pascal = (key) => key.charAt(0).toUpperCase() + key.slice(1);
 const logicalQueueId = (key) => `${pascal(key)}Queue`;
 const logicalDeadLetterQueueId = (key) => `${pascal(key)}DeadLetterQueue`;
@@ -381,7 +388,7 @@ function databaseResources(stage, settings) {
       ConnectionPoolConfigurationInfo: {
         MaxConnectionsPercent: 90,
         MaxIdleConnectionsPercent: 10,
-        ConnectionBorrowTimeout: 30,
+        ConnectionBorrowTimeout: PROXY_CONNECTION_BORROW_TIMEOUT_SECONDS,
       },
     },
   };
@@ -641,6 +648,7 @@ module.exports = {
   DATABASE_USER,
   DATABASE_NAME,
   DATABASE_PORT,
+  PROXY_CONNECTION_BORROW_TIMEOUT_SECONDS,
   ids,
   logicalQueueId,
   logicalDeadLetterQueueId,

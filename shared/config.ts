@@ -7,6 +7,9 @@ export const QUEUE_KEYS = Object.keys(queues) as QueueKey[];
 
 const port = z.coerce.number().int().min(1).max(65535);
 const url = z.string().url();
+/** A deadline in milliseconds: long enough to be real, short enough to fit in a request. */
+const millis = (fallback: number) => z.coerce.number().int().min(50).max(30_000).default(fallback);
+const retries = (fallback: number) => z.coerce.number().int().min(0).max(3).default(fallback);
 
 const EnvironmentSchema = z.object({
   STAGE: z.string().min(1),
@@ -16,6 +19,10 @@ const EnvironmentSchema = z.object({
   MYSQL_PASSWORD: z.string(),
   MYSQL_DATABASE: z.string().min(1),
   MYSQL_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(2),
+  MYSQL_CONNECT_TIMEOUT_MS: millis(2000),
+  MYSQL_QUERY_TIMEOUT_MS: millis(4000),
+  /** Queue consumers' statements (multi-row upserts of up to 100 records) within their 30 s timeout. */
+  MYSQL_CONSUMER_QUERY_TIMEOUT_MS: millis(20_000),
   REDIS_URL: url,
   // standalone: one Redis node (local, ElastiCache non-cluster); cluster: MemoryDB / cluster mode.
   REDIS_MODE: z.enum(['standalone', 'cluster']).default('standalone'),
@@ -27,11 +34,21 @@ const EnvironmentSchema = z.object({
   IDEMPOTENCY_KEY_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(24 * 3600),
   // Numbers a counter recovery adds above MySQL's highest and the queues' depth.
   RECOVERY_MARGIN: z.coerce.number().int().min(0).max(1_000_000).default(100),
+  REDIS_CONNECT_TIMEOUT_MS: millis(1000),
+  REDIS_COMMAND_TIMEOUT_MS: millis(1500),
+  REDIS_MAX_RETRIES: retries(1),
   SQS_ENDPOINT: url.optional(),
+  SQS_CONNECT_TIMEOUT_MS: millis(1000),
+  SQS_REQUEST_TIMEOUT_MS: millis(2000),
+  SQS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(3).default(2),
+  /** Local stages only: which SQS-compatible server runs (health reports it there). */
+  SQS_BACKEND: z.enum(['elasticmq', 'localstack']).optional(),
   AWS_REGION: z.string().min(1).default('us-east-1'),
   OPENSEARCH_URL: url,
   OPENSEARCH_AUTH: z.enum(['none', 'sigv4']).default('none'),
   OPENSEARCH_INDEX_PREFIX: z.string().default(''),
+  OPENSEARCH_REQUEST_TIMEOUT_MS: millis(2500),
+  OPENSEARCH_MAX_RETRIES: retries(1),
   CHATS_QUEUE_URL: url,
   CHATS_DLQ_URL: url,
   MESSAGES_QUEUE_URL: url,
@@ -42,11 +59,52 @@ export type Environment = z.infer<typeof EnvironmentSchema>;
 
 export interface Config {
   stage: string;
-  mysql: { host: string; port: number; user: string; password: string; database: string; poolSize: number };
-  redis: { url: string; mode: 'standalone' | 'cluster'; tls: boolean };
+  mysql: { host: string; port: number; user: string; password: string; database: string; poolSize: number; connectTimeoutMs: number; queryTimeoutMs: number; consumerQueryTimeoutMs: number };
+  redis: { url: string; mode: 'standalone' | 'cluster'; tls: boolean; connectTimeoutMs: number; commandTimeoutMs: number; maxRetries: number };
   limits: { burst: number; perSecond: number; keyTtlSeconds: number; recoveryMargin: number };
-  sqs: { region: string; endpoint?: string; queueUrls: Record<QueueKey, string>; deadLetterQueueUrls: Record<QueueKey, string> };
-  opensearch: { url: string; auth: 'none' | 'sigv4'; region: string; indexPrefix: string };
+  sqs: {
+    region: string;
+    endpoint?: string;
+    backend?: 'elasticmq' | 'localstack';
+    connectTimeoutMs: number;
+    requestTimeoutMs: number;
+    maxAttempts: number;
+    queueUrls: Record<QueueKey, string>;
+    deadLetterQueueUrls: Record<QueueKey, string>;
+  };
+  opensearch: { url: string; auth: 'none' | 'sigv4'; region: string; indexPrefix: string; requestTimeoutMs: number; maxRetries: number };
+}
+
+/**
+ * The HTTP functions' Lambda timeout is 10 s (serverless.yml). A request makes at most two dependency
+ * calls in sequence (Redis then SQS, Redis then OpenSearch, or MySQL), and must still have time to
+ * answer 503 + Retry-After: the worst case of the two slowest must stay under this budget.
+ */
+export const REQUEST_BUDGET_MS = 8000;
+
+/** The longest one call to each dependency can take, retries included, before it is an outage. */
+export function worstCaseMs(c: Pick<Config, 'mysql' | 'redis' | 'sqs' | 'opensearch'>): Record<'mysql' | 'redis' | 'sqs' | 'opensearch', number> {
+  return {
+    // A pool connection is made (connect timeout) and the statement runs (query timeout).
+    mysql: c.mysql.connectTimeoutMs + c.mysql.queryTimeoutMs,
+    // commandTimeout bounds a command from the moment it is issued, queued or not.
+    redis: c.redis.commandTimeoutMs,
+    // Each attempt may spend both timeouts; the SDK's backoff between attempts is under 100 ms here.
+    sqs: c.sqs.maxAttempts * (c.sqs.connectTimeoutMs + c.sqs.requestTimeoutMs + 100),
+    opensearch: (c.opensearch.maxRetries + 1) * c.opensearch.requestTimeoutMs,
+  };
+}
+
+function checkBudget(c: Config): string[] {
+  const worst = worstCaseMs(c);
+  const paths: [string, number][] = [
+    ['Redis + SQS (creates, edits)', worst.redis + worst.sqs],
+    ['Redis + OpenSearch (search)', worst.redis + worst.opensearch],
+    ['MySQL (reads)', worst.mysql],
+  ];
+  return paths
+    .filter(([, ms]) => ms > REQUEST_BUDGET_MS)
+    .map(([path, ms]) => `deadlines of ${path} add up to ${ms} ms, over the ${REQUEST_BUDGET_MS} ms a request may spend on dependencies`);
 }
 
 export class ConfigError extends Error {
@@ -64,7 +122,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     throw new ConfigError(`configuration: ${problems.join('; ')}`);
   }
   const e = result.data;
-  return {
+  const parsed: Config = {
     stage: e.STAGE,
     mysql: {
       host: e.MYSQL_HOST,
@@ -73,8 +131,18 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       password: e.MYSQL_PASSWORD,
       database: e.MYSQL_DATABASE,
       poolSize: e.MYSQL_POOL_SIZE,
+      connectTimeoutMs: e.MYSQL_CONNECT_TIMEOUT_MS,
+      queryTimeoutMs: e.MYSQL_QUERY_TIMEOUT_MS,
+      consumerQueryTimeoutMs: e.MYSQL_CONSUMER_QUERY_TIMEOUT_MS,
     },
-    redis: { url: e.REDIS_URL, mode: e.REDIS_MODE, tls: e.REDIS_TLS === 'true' },
+    redis: {
+      url: e.REDIS_URL,
+      mode: e.REDIS_MODE,
+      tls: e.REDIS_TLS === 'true',
+      connectTimeoutMs: e.REDIS_CONNECT_TIMEOUT_MS,
+      commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+      maxRetries: e.REDIS_MAX_RETRIES,
+    },
     limits: {
       burst: e.RATE_LIMIT_BURST,
       perSecond: e.RATE_LIMIT_PER_SECOND,
@@ -84,6 +152,10 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     sqs: {
       region: e.AWS_REGION,
       endpoint: e.SQS_ENDPOINT,
+      backend: e.SQS_BACKEND,
+      connectTimeoutMs: e.SQS_CONNECT_TIMEOUT_MS,
+      requestTimeoutMs: e.SQS_REQUEST_TIMEOUT_MS,
+      maxAttempts: e.SQS_MAX_ATTEMPTS,
       queueUrls: { chats: e.CHATS_QUEUE_URL, messages: e.MESSAGES_QUEUE_URL },
       deadLetterQueueUrls: { chats: e.CHATS_DLQ_URL, messages: e.MESSAGES_DLQ_URL },
     },
@@ -92,8 +164,13 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       auth: e.OPENSEARCH_AUTH,
       region: e.AWS_REGION,
       indexPrefix: e.OPENSEARCH_INDEX_PREFIX,
+      requestTimeoutMs: e.OPENSEARCH_REQUEST_TIMEOUT_MS,
+      maxRetries: e.OPENSEARCH_MAX_RETRIES,
     },
   };
+  const overBudget = checkBudget(parsed);
+  if (overBudget.length > 0) throw new ConfigError(`configuration: ${overBudget.join('; ')}`);
+  return parsed;
 }
 
 let cached: Config | undefined;

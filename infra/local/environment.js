@@ -54,6 +54,8 @@ function localEnvironment(stage = 'local', env = process.env) {
     MYSQL_POOL_SIZE: '4',
     REDIS_URL: `redis://127.0.0.1:${ports.redis}/${stage === 'test' ? 1 : 0}`,
     SQS_ENDPOINT: sqsEndpoint,
+    // Which SQS-compatible server runs locally; GET /health names it on local stages.
+    SQS_BACKEND: env.SQS_BACKEND || 'elasticmq',
     OPENSEARCH_URL: `http://127.0.0.1:${ports.opensearch}`,
     OPENSEARCH_INDEX_PREFIX: `${stage}_`,
     // Local SQS servers accept any credentials; the SDK only insists that some exist.

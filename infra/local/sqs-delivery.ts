@@ -11,10 +11,15 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 /**
  * Delivers SQS batches to a function the way the AWS event source mapping does, because
  * serverless-offline ignores `sqs` events and serverless-offline-sqs deletes every record whatever
- * the handler answers. Per batch: gather up to `batchSize` records within `windowSeconds`, invoke the
- * function through serverless-offline's Lambda endpoint, delete the records that succeeded, and
- * leave the ones in `batchItemFailures` (all of them when the invocation itself failed) to become
- * visible again, so the queue's redrive policy moves a record failing too often to its DLQ.
+ * the handler answers. Per batch: gather up to `batchSize` records and at most 6 MB of event within
+ * `windowSeconds`, invoke the function through serverless-offline's Lambda endpoint, delete the
+ * records that succeeded, and leave the ones in `batchItemFailures` (all of them when the function
+ * failed) to become visible again, so the queue's redrive policy moves a record failing too often to
+ * its DLQ.
+ *
+ * A delivery-side error (the invoke endpoint down or answering an error of its own) is not the
+ * function's failure: SQS counts every receive towards the DLQ, so the batch is kept in hand and
+ * nothing more is received until the endpoint takes it.
  */
 export interface DeliveryTarget {
   queueUrl: string;
@@ -32,6 +37,8 @@ export interface DeliveryOptions {
    * the queue's visibility timeout (minutes), so retries and redrive can be watched, and tested.
    */
   retryDelaySeconds?: number;
+  /** The largest event one invocation may carry; AWS's (and serverless-offline's) 6 MB by default. */
+  maxEventBytes?: number;
   log?: (line: string) => void;
 }
 
@@ -39,9 +46,17 @@ export interface BatchOutcome {
   received: number;
   failed: string[];
   invocationError?: string;
+  /** The invoke endpoint could not take the batch: nothing failed, the batch is held for a retry. */
+  deliveryError?: string;
+  /** Records delivered successfully whose delete SQS refused: they come back, and the consumer is idempotent. */
+  undeleted?: string[];
 }
 
 const SQS_RECEIVE_MAX = 10;
+/** serverless-offline's invoke endpoint refuses larger bodies (413), as AWS caps an invocation payload. */
+export const MAX_EVENT_BYTES = 6 * 1024 * 1024;
+/** `{"Records":[` and `]}` around the records. */
+const EVENT_ENVELOPE_BYTES = Buffer.byteLength('{"Records":[]}');
 
 function toRecord(message: Message, queueArn: string, region: string): SQSRecord {
   const attributes = message.Attributes ?? {};
@@ -77,17 +92,50 @@ export function failedRecordIds(records: SQSRecord[], response: unknown): string
   return [...new Set(failed as string[])];
 }
 
-async function invoke(endpoint: string, functionName: string, event: SQSEvent): Promise<{ result?: unknown; error?: string }> {
-  const response = await fetch(`${endpoint}/2015-03-31/functions/${functionName}/invocations`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(event),
-  });
-  const text = await response.text();
-  if (!response.ok || response.headers.get('x-amz-function-error')) {
-    return { error: `${response.status} ${response.headers.get('x-amz-function-error') ?? ''} ${text}`.trim() };
+/** The bytes a record adds to the event (its JSON and a separating comma). */
+export const recordBytes = (record: SQSRecord) => Buffer.byteLength(JSON.stringify(record)) + 1;
+
+/**
+ * The next batch: records in order while both bounds hold (count and event bytes). A record that
+ * alone exceeds the byte bound still goes, alone: AWS delivers what SQS accepted.
+ */
+export function takeBatch<T>(items: T[], sizeOf: (item: T) => number, maxCount: number, maxBytes: number): { batch: T[]; rest: T[] } {
+  let bytes = EVENT_ENVELOPE_BYTES;
+  let count = 0;
+  for (const item of items) {
+    const size = sizeOf(item);
+    if (count >= maxCount || (count > 0 && bytes + size > maxBytes)) break;
+    bytes += size;
+    count += 1;
   }
-  return { result: text ? JSON.parse(text) : undefined };
+  return { batch: items.slice(0, count), rest: items.slice(count) };
+}
+
+type Invocation =
+  | { kind: 'result'; result: unknown }
+  | { kind: 'functionError'; error: string }
+  | { kind: 'tooLarge'; error: string }
+  | { kind: 'deliveryError'; error: string };
+
+async function invoke(endpoint: string, functionName: string, event: SQSEvent): Promise<Invocation> {
+  let response: Response;
+  try {
+    response = await fetch(`${endpoint}/2015-03-31/functions/${functionName}/invocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(event),
+    });
+  } catch (error) {
+    return { kind: 'deliveryError', error: `invoke endpoint unreachable: ${(error as Error).cause ?? (error as Error).message}` };
+  }
+  const text = await response.text();
+  const functionError = response.headers.get('x-amz-function-error');
+  // The function ran and failed (threw, timed out): AWS counts that against every record.
+  if (functionError) return { kind: 'functionError', error: `${response.status} ${functionError} ${text}`.trim() };
+  if (response.status === 413) return { kind: 'tooLarge', error: `413 ${text}`.trim() };
+  // Any other error is the endpoint's own (not found, overloaded, restarting): the function never ran.
+  if (!response.ok) return { kind: 'deliveryError', error: `invoke endpoint answered ${response.status} ${text}`.trim() };
+  return { kind: 'result', result: text ? JSON.parse(text) : undefined };
 }
 
 function chunks<T>(items: T[], size: number): T[][] {
@@ -96,10 +144,16 @@ function chunks<T>(items: T[], size: number): T[][] {
   return out;
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 export class QueueDelivery {
   private stopped = false;
   private loop?: Promise<void>;
   private queueArn?: string;
+  /** Received, not yet delivered: the overflow of a full batch, or a batch the endpoint could not take. */
+  private held: SQSRecord[] = [];
+  /** Set while the invoke endpoint cannot take batches: nothing more is received meanwhile. */
+  private endpointDown = false;
 
   constructor(
     private readonly target: DeliveryTarget,
@@ -116,9 +170,17 @@ export class QueueDelivery {
   }
 
   private async run(): Promise<void> {
+    let backoffMs = 250;
     while (!this.stopped) {
       try {
         const outcome = await this.deliverOneBatch();
+        if (outcome.deliveryError) {
+          this.options.log?.(`${this.target.functionName}: ${outcome.deliveryError}; holding ${this.held.length} records, not receiving`);
+          await sleep(backoffMs);
+          backoffMs = Math.min(backoffMs * 2, 5000);
+          continue;
+        }
+        backoffMs = 250;
         if (outcome.received > 0) {
           const failed = outcome.invocationError ? `invocation failed: ${outcome.invocationError}` : `${outcome.failed.length} failed`;
           this.options.log?.(`${this.target.functionName}: ${outcome.received} records, ${failed}`);
@@ -126,64 +188,130 @@ export class QueueDelivery {
       } catch (error) {
         if (this.stopped) break;
         this.options.log?.(`${this.target.functionName}: delivery error: ${(error as Error).message}; retrying`);
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        await sleep(1000);
       }
     }
   }
 
-  /** Receives one batch (up to batchSize within the window), delivers it, settles each record. */
-  async deliverOneBatch(): Promise<BatchOutcome> {
-    const { sqs, region } = this.options;
-    const { queueUrl, batchSize, windowSeconds, functionName } = this.target;
-    this.queueArn ??= (
-      await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))
-    ).Attributes?.QueueArn;
-    const messages: Message[] = [];
+  /** Receives until the batch is full (count or bytes) or the window closes; nothing while the endpoint is down. */
+  private async gather(): Promise<SQSRecord[]> {
+    const { sqs, region, maxEventBytes = MAX_EVENT_BYTES } = this.options;
+    const { queueUrl, batchSize, windowSeconds } = this.target;
+    this.queueArn ??= (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn;
+    const records = this.held;
+    this.held = [];
+    if (this.endpointDown) return records;
+    let bytes = records.reduce((sum, record) => sum + recordBytes(record), EVENT_ENVELOPE_BYTES);
     const deadline = Date.now() + windowSeconds * 1000;
-    do {
+    while (records.length < batchSize && bytes < maxEventBytes && !this.stopped) {
       const { Messages = [] } = await sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: queueUrl,
-          MaxNumberOfMessages: Math.min(SQS_RECEIVE_MAX, batchSize - messages.length),
+          MaxNumberOfMessages: Math.min(SQS_RECEIVE_MAX, batchSize - records.length),
           // Short long-polls keep stop() prompt while still not spinning on an empty queue.
-          WaitTimeSeconds: messages.length === 0 ? 1 : 0,
+          WaitTimeSeconds: records.length === 0 ? 1 : 0,
           MessageSystemAttributeNames: ['All'],
           MessageAttributeNames: ['All'],
         }),
       );
-      messages.push(...Messages);
-      if (Messages.length === 0 && messages.length > 0) await new Promise((resolve) => setTimeout(resolve, 50));
-    } while (messages.length > 0 && messages.length < batchSize && Date.now() < deadline && !this.stopped);
-    if (messages.length === 0) return { received: 0, failed: [] };
-
-    const records = messages.map((message) => toRecord(message, this.queueArn ?? queueUrl, region));
-    const { result, error } = await invoke(this.options.lambdaEndpoint, functionName, { Records: records });
-    const failed = error ? records.map((r) => r.messageId) : failedRecordIds(records, result);
-    const failedSet = new Set(failed);
-    const succeeded = records.filter((r) => !failedSet.has(r.messageId));
-    for (const group of chunks(succeeded, SQS_RECEIVE_MAX)) {
-      await sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: group.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
-        }),
-      );
+      for (const message of Messages) {
+        const record = toRecord(message, this.queueArn ?? queueUrl, region);
+        records.push(record);
+        bytes += recordBytes(record);
+      }
+      if (records.length === 0 || Date.now() >= deadline) break;
+      if (Messages.length === 0) await sleep(50);
     }
-    if (this.options.retryDelaySeconds !== undefined) {
-      const retry = records.filter((r) => failedSet.has(r.messageId));
-      for (const group of chunks(retry, SQS_RECEIVE_MAX)) {
-        await sqs.send(
-          new ChangeMessageVisibilityBatchCommand({
-            QueueUrl: queueUrl,
-            Entries: group.map((r, i) => ({
-              Id: String(i),
-              ReceiptHandle: r.receiptHandle,
-              VisibilityTimeout: this.options.retryDelaySeconds,
-            })),
-          }),
+    return records;
+  }
+
+  /** Receives one batch (up to batchSize and 6 MB within the window), delivers it, settles each record. */
+  async deliverOneBatch(): Promise<BatchOutcome> {
+    const gathered = await this.gather();
+    if (gathered.length === 0) return { received: 0, failed: [] };
+    const { batch, rest } = takeBatch(gathered, recordBytes, this.target.batchSize, this.options.maxEventBytes ?? MAX_EVENT_BYTES);
+    this.held = rest;
+    const outcome = await this.deliverAndSettle(batch);
+    this.endpointDown = outcome.deliveryError !== undefined;
+    return outcome;
+  }
+
+  /**
+   * Invokes the function with the records and settles them. A 413 (the event over the endpoint's
+   * limit despite the bound) splits the records in halves; a record alone too large fails, as AWS
+   * would fail it. A delivery-side error holds the records, in order, for the next attempt.
+   */
+  private async deliverAndSettle(batch: SQSRecord[]): Promise<BatchOutcome> {
+    const invocation = await invoke(this.options.lambdaEndpoint, this.target.functionName, { Records: batch });
+    if (invocation.kind === 'deliveryError') {
+      this.held = [...batch, ...this.held];
+      return { received: batch.length, failed: [], deliveryError: invocation.error };
+    }
+    if (invocation.kind === 'tooLarge' && batch.length > 1) {
+      const middle = Math.ceil(batch.length / 2);
+      const first = await this.deliverAndSettle(batch.slice(0, middle));
+      if (first.deliveryError) {
+        this.held.splice(middle, 0, ...batch.slice(middle));
+        return { ...first, received: batch.length };
+      }
+      const second = await this.deliverAndSettle(batch.slice(middle));
+      const undeleted = [...(first.undeleted ?? []), ...(second.undeleted ?? [])];
+      return {
+        received: batch.length,
+        failed: [...first.failed, ...second.failed],
+        invocationError: [first.invocationError, second.invocationError].filter(Boolean).join('; ') || undefined,
+        deliveryError: second.deliveryError,
+        ...(undeleted.length ? { undeleted } : {}),
+      };
+    }
+    const invocationError = invocation.kind === 'result' ? undefined : invocation.error;
+    const failed = invocation.kind === 'result' ? failedRecordIds(batch, invocation.result) : batch.map((r) => r.messageId);
+    const failedSet = new Set(failed);
+    const undeleted = await this.settle(
+      batch.filter((r) => !failedSet.has(r.messageId)),
+      batch.filter((r) => failedSet.has(r.messageId)),
+    );
+    return { received: batch.length, failed, invocationError, ...(undeleted.length ? { undeleted } : {}) };
+  }
+
+  /**
+   * Deletes what succeeded and, locally, makes the failures visible again sooner. SQS answers a batch
+   * call per entry: failed entries are retried once, and deletes that still fail are reported (those
+   * records come back and are delivered again; the consumers are idempotent).
+   */
+  private async settle(succeeded: SQSRecord[], failed: SQSRecord[]): Promise<string[]> {
+    const { sqs, retryDelaySeconds } = this.options;
+    const { queueUrl, functionName } = this.target;
+    const undeleted: string[] = [];
+    for (const group of chunks(succeeded, SQS_RECEIVE_MAX)) {
+      let pending = group;
+      for (let attempt = 1; attempt <= 2 && pending.length > 0; attempt++) {
+        const { Failed = [] } = await sqs.send(
+          new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })) }),
         );
+        const failedIds = new Set(Failed.map((entry) => entry.Id));
+        if (attempt === 2 || Failed.length === 0) {
+          for (const entry of Failed) {
+            const record = pending[Number(entry.Id)];
+            if (record) undeleted.push(record.messageId);
+            this.options.log?.(`${functionName}: could not delete ${record?.messageId}: ${entry.Code} ${entry.Message ?? ''}; it will be delivered again`);
+          }
+        }
+        pending = pending.filter((_, i) => failedIds.has(String(i)));
       }
     }
-    return { received: records.length, failed, invocationError: error };
+    if (retryDelaySeconds !== undefined) {
+      for (const group of chunks(failed, SQS_RECEIVE_MAX)) {
+        const { Failed = [] } = await sqs.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: group.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle, VisibilityTimeout: retryDelaySeconds })),
+          }),
+        );
+        // Harmless: those records come back after the queue's own visibility timeout instead.
+        for (const entry of Failed) this.options.log?.(`${functionName}: could not shorten the visibility of ${group[Number(entry.Id)]?.messageId}: ${entry.Code}`);
+      }
+    }
+    return undeleted;
   }
 }

@@ -1,8 +1,7 @@
 import type Redis from 'ioredis';
 import type { Cluster } from 'ioredis';
-import { ReplyError } from 'ioredis';
 import { guarded } from '../domain/errors';
-import { redisClient } from './redis';
+import { isRedisOutage, redisClient } from './redis';
 
 /**
  * The numbering of chats and messages, in Redis. One hash per application, `{app:TOKEN}`: field
@@ -105,12 +104,34 @@ if not chats then return -1 end
 if tonumber(ARGV[1]) > chats then return 0 end
 return redis.call('HINCRBY', KEYS[1], 'm:' .. ARGV[1], 1)`;
 
+/**
+ * The version of an edit, per message: a hybrid logical clock, max(Redis TIME in µs, last version + 1),
+ * kept in field `e:CHAT:N`. Every container asks the same Redis, so edits of one message are ordered
+ * by when they were accepted, whatever the containers' clocks say, and two edits in the same
+ * microsecond still differ. If Redis loses the field, the clock part keeps later edits above earlier
+ * ones (as long as Redis's clock does not go back). Returns -1 / 0 / -2 for an unknown application,
+ * chat or message number.
+ */
+const NEXT_EDIT_VERSION = `
+local chats = tonumber(redis.call('HGET', KEYS[1], 'chats'))
+if not chats then return -1 end
+if tonumber(ARGV[1]) > chats then return 0 end
+local last = tonumber(redis.call('HGET', KEYS[1], 'm:' .. ARGV[1]) or '0')
+if tonumber(ARGV[2]) > last then return -2 end
+local field = 'e:' .. ARGV[1] .. ':' .. ARGV[2]
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+local version = math.max(now, tonumber(redis.call('HGET', KEYS[1], field) or '0') + 1)
+redis.call('HSET', KEYS[1], field, string.format('%.0f', version))
+return version`;
+
 type RedisConnection = Redis | Cluster;
 type Scripted = RedisConnection & {
   createNumbered(app: string, bucket: string, key: string, ...args: (string | number)[]): Promise<(string | number)[]>;
   claimAppKey(key: string, ...args: (string | number)[]): Promise<(string | number)[]>;
   raiseCounters(app: string, ...args: (string | number)[]): Promise<number>;
   nextMessageNumber(app: string, chatNumber: number): Promise<number>;
+  nextEditVersion(app: string, chatNumber: number, number: number): Promise<number>;
 };
 
 export const appKey = (token: string) => `{app:${token}}`;
@@ -169,6 +190,9 @@ export type NextNumber = { number: number } | { missing: 'application' | 'chat' 
 /** What Redis knows of a chat without changing anything: unknown parent, or its last message number. */
 export type ChatNumbering = { lastMessage: number } | { missing: 'application' | 'chat' };
 
+/** The version that orders an edit among the edits of its message, or which parent is unknown. */
+export type EditVersion = { version: number } | { missing: 'application' | 'chat' | 'message' };
+
 export interface Counters {
   /**
    * Read-only, one round trip (HMGET of `chats` and `m:N`): whether the application exists and the
@@ -189,6 +213,8 @@ export interface Counters {
   raise(token: string, counters: Map<string, number>, create: boolean): Promise<void>;
   /** A number for a message the consumer must re-number (no rate limit, no key). */
   renumberMessage(token: string, chatNumber: number): Promise<NextNumber>;
+  /** One round trip: checks the message number was handed out and takes its next edit version. */
+  nextEditVersion(token: string, chatNumber: number, number: number): Promise<EditVersion>;
 }
 
 function withScripts(redis: RedisConnection): Scripted {
@@ -198,12 +224,11 @@ function withScripts(redis: RedisConnection): Scripted {
     redis.defineCommand('claimAppKey', { numberOfKeys: 1, lua: CLAIM_APP });
     redis.defineCommand('raiseCounters', { numberOfKeys: 1, lua: RAISE });
     redis.defineCommand('nextMessageNumber', { numberOfKeys: 1, lua: NEXT_MESSAGE });
+    redis.defineCommand('nextEditVersion', { numberOfKeys: 1, lua: NEXT_EDIT_VERSION });
   }
   return redis as Scripted;
 }
 
-/** Redis being unreachable is an outage (503); an error reply from a script is a bug. */
-const isRedisOutage = (error: unknown) => !(error instanceof ReplyError);
 const redisCall = <T>(call: () => Promise<T>) => guarded('redis', call, isRedisOutage);
 
 function numbered(reply: (string | number)[], record: NewRecord): Numbered {
@@ -289,6 +314,13 @@ export function redisCounters(redis: RedisConnection = redisClient(), limits: Cr
     async renumberMessage(token, chatNumber) {
       const result = await redisCall(() => scripts.nextMessageNumber(appKey(token), chatNumber));
       return result === -1 ? { missing: 'application' } : result === 0 ? { missing: 'chat' } : { number: result };
+    },
+    async nextEditVersion(token, chatNumber, number) {
+      const result = Number(await redisCall(() => scripts.nextEditVersion(appKey(token), chatNumber, number)));
+      if (result === -1) return { missing: 'application' };
+      if (result === 0) return { missing: 'chat' };
+      if (result === -2) return { missing: 'message' };
+      return { version: result };
     },
   };
 }

@@ -33,13 +33,12 @@ export function defaultSearchTarget(): SearchTarget {
 // consumer) is a ServiceUnavailable; anything else (a 400 from a malformed request) is a bug and is
 // rethrown as it is.
 
-const UNAVAILABLE_STATUSES = new Set([429, 502, 503, 504]);
-
+/** Unreachable, silent, throttling (429) or failing on its side (5xx): an outage. Other 4xx: a bug. */
 export function isSearchUnavailable(error: unknown): boolean {
   if (error instanceof errors.ConnectionError || error instanceof errors.NoLivingConnectionsError || error instanceof errors.TimeoutError) {
     return true;
   }
-  return error instanceof errors.ResponseError && UNAVAILABLE_STATUSES.has(error.statusCode);
+  return error instanceof errors.ResponseError && (error.statusCode === 429 || (error.statusCode ?? 0) >= 500);
 }
 
 const call = <T>(request: () => Promise<T>): Promise<T> => guarded('search', request, isSearchUnavailable);

@@ -30,9 +30,22 @@ const MessageFields = { token: Token, chatNumber: PositiveInt, number: PositiveI
 export const MessageCreatedRecord = z.object({ type: z.literal('message.created'), id: RecordId.optional(), ...MessageFields, createdAt: Timestamp });
 export type MessageCreatedRecord = z.infer<typeof MessageCreatedRecord>;
 
-/** An edit of a message's content; `updatedAt` orders edits (the latest one wins, whatever the delivery order). */
-export const MessageUpdatedRecord = z.object({ type: z.literal('message.updated'), ...MessageFields, updatedAt: Timestamp });
+/**
+ * An edit of a message's content. `editVersion` orders the edits of one message (the highest wins,
+ * whatever the delivery order): taken from Redis when the edit was accepted, monotonic per message
+ * (see counters.ts), in microseconds. Records queued before it existed are ordered by `updatedAt`
+ * (editVersionOf), in the same unit.
+ */
+export const MessageUpdatedRecord = z.object({
+  type: z.literal('message.updated'),
+  ...MessageFields,
+  updatedAt: Timestamp,
+  editVersion: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+});
 export type MessageUpdatedRecord = z.infer<typeof MessageUpdatedRecord>;
+
+/** The version ordering an edit: its own, or its time in microseconds for records without one. */
+export const editVersionOf = (record: MessageUpdatedRecord): number => record.editVersion ?? Date.parse(record.updatedAt) * 1000;
 
 /** What the messages queue carries. */
 export const MessageRecord = z.discriminatedUnion('type', [MessageCreatedRecord, MessageUpdatedRecord]);

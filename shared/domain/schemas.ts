@@ -19,6 +19,13 @@ export const LIMITS = {
 /** Length in characters (code points), not UTF-16 units: an emoji counts once. */
 const characters = (value: string) => [...value].length;
 
+/**
+ * Ill-formed UTF-16: a surrogate not part of a pair (JSON allows `"\ud800"`). It is no character, it
+ * cannot be stored or sent as UTF-8 (it would come back as U+FFFD), so it is a 400, not silently replaced.
+ */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+export const isWellFormed = (value: string) => !LONE_SURROGATE.test(value);
+
 export const Token = z
   .string()
   .regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be an application token')
@@ -75,6 +82,7 @@ export const AutocompleteQuery = Paging.extend({ keyword: SearchText('keyword') 
 
 const Name = z
   .string({ error: (issue) => (issue.input === undefined ? 'name is required' : 'name must be a string') })
+  .refine(isWellFormed, 'name must be well-formed Unicode (no lone surrogate)')
   .trim()
   .min(1, 'name must not be empty')
   .max(LIMITS.nameMaxLength, `name must be at most ${LIMITS.nameMaxLength} characters`)
@@ -85,6 +93,7 @@ export const AppBody = z.object({ name: Name }).openapi('AppBody');
 
 export const Content = z
   .string({ error: (issue) => (issue.input === undefined ? 'content is required' : 'content must be a string') })
+  .refine(isWellFormed, 'content must be well-formed Unicode (no lone surrogate)')
   .refine((value) => value.trim().length > 0, 'content must not be empty')
   .refine((value) => characters(value) <= LIMITS.contentMaxLength, `content must be at most ${LIMITS.contentMaxLength} characters`)
   .openapi({ minLength: 1, maxLength: LIMITS.contentMaxLength, pattern: '\\S', example: 'wassup!!!!' });

@@ -5,8 +5,15 @@ import { describeError, log } from './log';
 import { allowedMethods } from './openapi';
 import { errorResponse, INTERNAL_ERROR, type HttpResponse } from './responses';
 
-/** DESIGN §3: request bodies are limited to 64 KiB. */
-export const MAX_BODY_BYTES = 64 * 1024;
+/**
+ * DESIGN §3: request bodies are limited to 128 KiB of JSON. The largest valid message in the most
+ * verbose JSON encoding (10,000 characters, each escaped as a `\uXXXX\uXXXX` surrogate pair, as
+ * Python's json.dumps does by default) is 120,000 bytes plus its envelope: every valid body fits.
+ */
+export const MAX_BODY_BYTES = 128 * 1024;
+
+/** The methods whose routes take a body; a body sent with any other (a GET's) is ignored, as HTTP says. */
+const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 
 export type HttpEvent = APIGatewayProxyEventV2 & { jsonBody?: unknown };
 export type HttpRoute = (event: HttpEvent, context: Context) => Promise<HttpResponse>;
@@ -22,10 +29,11 @@ export function header(event: HttpEvent, name: string): string | undefined {
   return undefined;
 }
 
-/** Parses a JSON body once for every route: size, media type and syntax give 413, 415 and 400. */
+/** Parses a JSON body once for every route that takes one: size, media type and syntax give 413, 415 and 400. */
 const jsonBody = (): Middleware => ({
   before: ({ event }) => {
     if (event.body === undefined || event.body === null || event.body === '') return;
+    if (!METHODS_WITH_BODY.has((event.requestContext?.http?.method ?? 'POST').toUpperCase())) return;
     // API Gateway always passes a string; serverless-offline passes a falsy JSON body (`false`, `0`)
     // as the parsed value instead. Back to its text, so both validate alike (a 400, never a 500).
     const body: unknown = event.body;

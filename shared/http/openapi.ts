@@ -25,7 +25,7 @@ const json = (schema: z.ZodType, description: string) => ({ description, content
 const errors = {
   400: json(ErrorBody, 'Invalid input: missing, empty or oversized fields, bad numbers or paging, malformed JSON'),
   404: json(ErrorBody, 'Unknown application token, chat or message'),
-  413: json(ErrorBody, 'Request body over 64 KiB'),
+  413: json(ErrorBody, 'Request body over 128 KiB (131,072 bytes) of JSON'),
   415: json(ErrorBody, 'Request body is not application/json'),
   500: json(ErrorBody, 'Unexpected error (logged with the request id)'),
   503: {
@@ -75,11 +75,13 @@ const idempotencyKey = (description: string, scope: keyof typeof KEY_PATTERNS = 
 const HealthReport = z
   .object({
     status: z.enum(['ok', 'unavailable']),
-    dependencies: z.record(
-      z.string(),
-      z.object({ status: z.enum(['up', 'down']), latency_ms: z.number(), error: z.string().optional() }),
-    ),
+    dependencies: z.record(z.string(), z.object({ status: z.enum(['up', 'down']), latency_ms: z.number() }).strict()),
+    sqs_backend: z
+      .enum(['elasticmq', 'localstack'])
+      .optional()
+      .openapi({ description: 'Local stages only: the SQS-compatible server in use' }),
   })
+  .strict()
   .openapi('HealthReport');
 
 /** Every route of DESIGN §2 with its schemas; new routes register here too. */
@@ -88,7 +90,7 @@ export const routes: RouteConfig[] = [
     method: 'get',
     path: '/api/v1/health',
     operationId: 'getHealth',
-    summary: 'Status and latency of every dependency',
+    summary: 'Status and latency of every dependency (error details go to the log, never to this answer)',
     responses: { 200: json(HealthReport, 'All dependencies up'), 503: json(HealthReport, 'At least one dependency down') },
   },
   {
@@ -261,7 +263,7 @@ export function openApiDocument(extraRoutes: RouteConfig[] = []) {
       description:
         'Applications (by token), numbered chats and messages. Creates return a number at once and persist asynchronously. ' +
         'Limits: name 1–255 characters after trimming, content 1–10,000 characters, limit 1–100 (default 20), page ≥ 1, ' +
-        'path numbers positive integers below 2^31, request body ≤ 64 KiB.',
+        'path numbers positive integers below 2^31, request body ≤ 128 KiB of JSON (enough for a 10,000-character message in any JSON encoding, even every character escaped as a `\\uXXXX` surrogate pair).',
     },
     servers: [{ url: '/' }],
   });

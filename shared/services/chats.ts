@@ -96,18 +96,29 @@ export const chatService = ({ counters, recovery, queue, chats, messages, clock,
     },
 
     /**
-     * Accepts an edit: one read-only Redis round trip says the message number was handed out (its row
-     * may not be in MySQL yet), one SendMessage enqueues the edit. The consumer applies it to MySQL
-     * (the latest `updatedAt` wins) and re-indexes the message. No MySQL on the request path.
+     * Accepts an edit: one Redis round trip says the message number was handed out (its row may not be
+     * in MySQL yet) and takes the edit's version, one SendMessage enqueues the edit. The consumer
+     * applies it to MySQL (the highest `editVersion` wins, not the containers' clocks) and re-indexes
+     * the message. No MySQL on the request path, except to confirm a miss (Redis may have lost data).
      */
     async updateMessage(token: string, chatNumber: number, number: number, content: string): Promise<void> {
-      let numbering = await recovery.knownChat(token, chatNumber);
-      if (number > numbering.lastMessage) {
-        await recovery.confirmMiss({ token, chatNumber, messageNumber: number }, 'message');
-        numbering = await recovery.knownChat(token, chatNumber);
-        if (number > numbering.lastMessage) throw new NotFound('message', number);
+      let edit = await counters.nextEditVersion(token, chatNumber, number);
+      if ('missing' in edit) {
+        await recovery.confirmMiss({ token, chatNumber, messageNumber: number }, edit.missing);
+        edit = await counters.nextEditVersion(token, chatNumber, number);
       }
-      const record: MessageRecord = { type: 'message.updated', token, chatNumber, number, content, updatedAt: clock.now().toISOString() };
+      if ('missing' in edit) {
+        throw edit.missing === 'application' ? new NotFound('application', token) : edit.missing === 'chat' ? new NotFound('chat', chatNumber) : new NotFound('message', number);
+      }
+      const record: MessageRecord = {
+        type: 'message.updated',
+        token,
+        chatNumber,
+        number,
+        content,
+        updatedAt: clock.now().toISOString(),
+        editVersion: edit.version,
+      };
       await queue.send('messages', record);
     },
 

@@ -1,4 +1,5 @@
 import { redisCounters } from '../adapters/counters';
+import { mysqlPool, withStatementTimeout } from '../adapters/mysql';
 import { searchMessages } from '../adapters/search-index';
 import { sqsQueue, sqsQueueDepth } from '../adapters/sqs';
 import { mysqlApplications } from '../adapters/stores/applications';
@@ -37,16 +38,18 @@ export const services = {
   chats: once(() =>
     chatService({ counters: counters(), recovery: recovery(), queue: sqsQueue(), chats: mysqlChats(), messages: mysqlMessages(), clock: systemClock }),
   ),
-  persistence: once(() =>
-    persistenceService({
-      applications: mysqlApplications(),
-      chats: mysqlChats(),
-      messages: mysqlMessages(),
+  persistence: once(() => {
+    // Consumers' statements are multi-row upserts: a longer statement deadline than the request paths'.
+    const pool = withStatementTimeout(mysqlPool(), config().mysql.consumerQueryTimeoutMs);
+    return persistenceService({
+      applications: mysqlApplications(pool),
+      chats: mysqlChats(pool),
+      messages: mysqlMessages(pool),
       search: searchIndexOf(),
       counters: counters(),
       recovery: recovery(),
-    }),
-  ),
+    });
+  }),
   search: once(() => searchService({ recovery: recovery(), search: (request) => searchMessages(request) })),
   recovery,
 };

@@ -4,7 +4,7 @@ import { chatKey, type ChatStore } from '../adapters/stores/chats';
 import type { MessageStore } from '../adapters/stores/messages';
 import type { Counters } from '../adapters/counters';
 import { ServiceUnavailable } from '../domain/errors';
-import { recordIdOf, type ChatRecord, type MessageCreatedRecord, type MessageRecord } from '../domain/records';
+import { editVersionOf, recordIdOf, type ChatRecord, type MessageCreatedRecord, type MessageRecord } from '../domain/records';
 import { log } from '../http/log';
 import { recordMetric } from '../observability/metrics';
 import type { StoredMessage } from '../adapters/stores/messages';
@@ -152,10 +152,10 @@ export const persistenceService = ({ applications, chats, messages, search, coun
     );
     const edits = resolved.flatMap(({ item, chatId }) =>
       item.body.type === 'message.updated'
-        ? [{ item, row: { chatId, number: item.body.number, content: item.body.content, updatedAt: new Date(item.body.updatedAt) } }]
+        ? [{ item, row: { chatId, number: item.body.number, content: item.body.content, updatedAt: new Date(item.body.updatedAt), version: editVersionOf(item.body) } }]
         : [],
     );
-    // Creates first: an edit in the same batch as its create then finds the row and wins on updated_at.
+    // Creates first: an edit in the same batch as its create then finds the row and applies over it.
     const failed = [
       ...(await writeIsolating(creates, (batch) => messages.upsert(batch.map(({ row }) => row)))),
       ...(await writeIsolating(edits, (batch) => messages.applyEdits(batch.map(({ row }) => row)))),

@@ -77,3 +77,23 @@ describe('queue → consumer → MySQL (the local event source mapping)', () => 
     }
   });
 });
+
+describe('batches bounded by bytes (issue 13.4)', () => {
+  it('~90 records of 60 KB (over 6 MB together) all persist; none reaches the DLQ', async () => {
+    const token = await givenApp();
+    const chat = await givenChat(token);
+    // 10,000 control characters: a valid message whose record is ~60 KB once escaped as \u0001.
+    const content = '\u0001'.repeat(9_990);
+    const records = Array.from({ length: 90 }, (_, i) =>
+      JSON.stringify({ type: 'message.created', token, chatNumber: chat, number: i + 1, content: `${i}`.padStart(10, '0') + content, createdAt: new Date().toISOString() }),
+    );
+    expect(records.reduce((sum, record) => sum + Buffer.byteLength(record), 0)).toBeGreaterThan(6 * 1024 * 1024 * 0.85);
+
+    await Promise.all(records.map((record) => sendRaw('messages', record)));
+
+    await eventually(async () => expect(await persistedMessageNumbers(token, chat)).toHaveLength(90), { timeoutMs: 90_000, intervalMs: 1000 });
+    await eventually(async () => expect(await queueDepth(queueUrl('messages'))).toBe(0), { timeoutMs: 60_000 });
+    const dead = await drainDeadLetters('messages');
+    expect(dead.filter((m) => m.Body?.includes(token))).toEqual([]);
+  });
+});

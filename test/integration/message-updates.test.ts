@@ -105,6 +105,65 @@ describe('PUT …/messages/{number}', () => {
     expect((await indexedMessage(token, chat, number))?.updated_at).toBe(new Date(now + 2000).toISOString());
   });
 
+  it('edits are ordered by their version from Redis, not by the clocks of the containers that took them', async () => {
+    const token = await givenApp();
+    const chat = await givenChat(token);
+    const number = await givenMessage(token, chat, 'created text');
+    await eventually(async () => expect(await persistedMessageNumbers(token, chat)).toEqual([number]));
+    const base = { type: 'message.updated' as const, token, chatNumber: chat, number };
+    const now = Date.now();
+    const version = now * 1000;
+
+    // The first edit was taken by a container whose clock runs a minute ahead; the second, accepted
+    // later (a higher version), by one with a correct clock. The second must win, in either delivery order.
+    await send({ ...base, content: 'second edit heron', updatedAt: new Date(now).toISOString(), editVersion: version + 2 });
+    await eventually(async () => expect((await storedRow(token, chat, number))?.content).toBe('second edit heron'));
+    await send({ ...base, content: 'first edit ibis', updatedAt: new Date(now + 60_000).toISOString(), editVersion: version + 1 });
+    await queueDrained();
+
+    expect((await storedRow(token, chat, number))?.content).toBe('second edit heron');
+    expect(await numbersFound(token, chat, 'heron')).toEqual([number]);
+    expect(await numbersFound(token, chat, 'ibis')).toEqual([]);
+  });
+
+  it('two edits in the same millisecond: the higher version wins, and the search document follows it', async () => {
+    const token = await givenApp();
+    const chat = await givenChat(token);
+    const number = await givenMessage(token, chat, 'created text');
+    await eventually(async () => expect(await persistedMessageNumbers(token, chat)).toEqual([number]));
+    const base = { type: 'message.updated' as const, token, chatNumber: chat, number };
+    const updatedAt = new Date(Date.now() + 1000).toISOString();
+    const version = Date.parse(updatedAt) * 1000;
+
+    await send({ ...base, content: 'earlier edit osprey', updatedAt, editVersion: version });
+    await eventually(async () => expect((await storedRow(token, chat, number))?.content).toBe('earlier edit osprey'));
+    await eventually(async () => expect((await indexedMessage(token, chat, number))?.content).toBe('earlier edit osprey'));
+    await send({ ...base, content: 'later edit puffin', updatedAt, editVersion: version + 1 });
+
+    await eventually(async () => expect((await storedRow(token, chat, number))?.content).toBe('later edit puffin'));
+    await eventually(async () => expect((await indexedMessage(token, chat, number))?.content).toBe('later edit puffin'));
+  });
+
+  it('PUTs through the API carry increasing versions: the last accepted edit wins', async () => {
+    const token = await givenApp();
+    const chat = await givenChat(token);
+    const number = await givenMessage(token, chat, 'created text');
+
+    for (const word of ['one', 'two', 'three', 'four', 'five']) {
+      expect((await api('PUT', `${messagesOf(token, chat)}/${number}`, { body: { content: `edit ${word}` } })).status).toBe(202);
+    }
+
+    await eventually(async () => expect((await storedRow(token, chat, number))?.content).toBe('edit five'));
+    await queueDrained();
+    expect((await storedRow(token, chat, number))?.content).toBe('edit five');
+    const [row] = await rows<{ edit_version: string }>(
+      `SELECT m.edit_version FROM messages m JOIN chats c ON c.id = m.chat_id JOIN applications a ON a.id = c.application_id
+        WHERE a.token = ? AND c.number = ? AND m.number = ?`,
+      [token, chat, number],
+    );
+    expect(Number(row!.edit_version)).toBeGreaterThan(Date.parse('2020-01-01') * 1000);
+  });
+
   it('an edit delivered before its create: the row is written with the edit, and the late create keeps the edited content', async () => {
     const token = await givenApp();
     const chat = await givenChat(token);

@@ -39,7 +39,22 @@ describe('the HTTP middleware stack', () => {
     expect(body.error.code).toBe('unsupported_media_type');
   });
 
-  it('answers 413 for a body over 64 KiB', async () => {
+  it('admits the largest valid message in the most verbose JSON: 10,000 characters as escaped surrogate pairs', async () => {
+    const body = `{"name":"${'\\ud83d\\ude00'.repeat(10_000)}"}`;
+    expect(Buffer.byteLength(body)).toBeGreaterThan(120_000);
+
+    expect((await call(echo, httpEvent({ headers: json, body }))).status).toBe(200);
+  });
+
+  it('ignores a body sent with a GET (the route takes none): no 415, no 400', async () => {
+    const get = httpEvent({ headers: { 'Content-Type': 'text/plain' }, body: 'not json' });
+    get.requestContext.http.method = 'GET';
+
+    expect((await call(httpHandler(async () => ok({ fine: true })), get)).status).toBe(200);
+  });
+
+  it('answers 413 for a body over 128 KiB', async () => {
+    expect(MAX_BODY_BYTES).toBe(128 * 1024);
     const body = JSON.stringify({ name: 'x'.repeat(MAX_BODY_BYTES) });
     const response = await call(echo, httpEvent({ headers: json, body }));
 

@@ -20,7 +20,8 @@ const SELECT_ONE = `
 
 /**
  * One statement answers both "does the application exist" (the first branch, one row by the token
- * index) and the page (the second, a range of uq_chats_application_number in number order).
+ * index) and the page (the second, a range of uq_chats_application_number in number order). A UNION
+ * has no order of its own: the outer ORDER BY (at most limit + 1 rows) makes the page's order certain.
  */
 const SELECT_PAGE = `
   (SELECT 'application' AS kind, NULL AS number, NULL AS messages_count, NULL AS created_at, NULL AS updated_at
@@ -31,7 +32,8 @@ const SELECT_PAGE = `
      JOIN applications a ON a.id = c.application_id
     WHERE a.token = ?
     ORDER BY c.number
-    LIMIT ? OFFSET ?)`;
+    LIMIT ? OFFSET ?)
+  ORDER BY kind = 'chat', number`;
 
 /**
  * Idempotent on uq_chats_application_number: a redelivered record changes nothing. A chat first

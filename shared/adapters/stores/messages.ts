@@ -13,12 +13,13 @@ export interface MessageRow {
   createdAt: Date;
 }
 
-/** One edit to apply: its content replaces the row's if `updatedAt` is newer than the row's. */
+/** One edit to apply: its content replaces the row's if its `version` is higher than the row's edit_version. */
 export interface MessageEdit {
   chatId: number;
   number: number;
   content: string;
   updatedAt: Date;
+  version: number;
 }
 
 /** A message row as stored, keyed by its chat id (what the consumer indexes after writing). */
@@ -42,7 +43,8 @@ const SELECT_ONE = `
 /**
  * One statement: the first branch says whether the application and the chat exist (one row by the
  * token index, then uq_chats_application_number), the second is the page (a range of
- * uq_messages_chat_number in number order).
+ * uq_messages_chat_number in number order). A UNION has no order of its own: the outer ORDER BY (at
+ * most limit + 1 rows) makes the page's order certain.
  */
 const SELECT_PAGE = `
   (SELECT 'parent' AS kind, c.id AS chat_id, NULL AS number, NULL AS content, NULL AS created_at, NULL AS updated_at
@@ -56,7 +58,8 @@ const SELECT_PAGE = `
      JOIN applications a ON a.id = c.application_id
     WHERE a.token = ? AND c.number = ?
     ORDER BY m.number
-    LIMIT ? OFFSET ?)`;
+    LIMIT ? OFFSET ?)
+  ORDER BY kind = 'message', number`;
 
 /**
  * Idempotent on uq_messages_chat_number: a redelivered create (same record id) changes nothing. If
@@ -73,18 +76,22 @@ const UPSERT = (rows: number) => `
     record_id = COALESCE(record_id, VALUES(record_id))`;
 
 /**
- * Edits, last writer wins on updated_at: an edit older than the row (delivered late) changes nothing.
- * MySQL assigns left to right, so content is compared against the row's updated_at before that column
- * moves. Multi-row: the rows apply in order, so two edits of one message in a batch also resolve to
- * the newest. An edit whose create has not arrived inserts the row (created_at provisional, see UPSERT).
+ * Edits, the highest edit_version wins (a version taken from Redis per message, so containers' clocks
+ * do not matter): an edit with a lower version (older, delivered late) changes nothing. MySQL assigns
+ * left to right, so content and updated_at are compared against the row's edit_version before that
+ * column moves. updated_at moves forward with every applied edit, by 1 ms at least even when the
+ * winning edit's container clock was behind, so the search document (versioned by updated_at) is
+ * replaced too. Multi-row: two edits of one message in a batch resolve to the higher version. An edit
+ * whose create has not arrived inserts the row (created_at provisional, see UPSERT).
  * VALUES() rather than the 8.0.19 row alias: MariaDB has only VALUES().
  */
 const APPLY_EDITS = (rows: number) => `
-  INSERT INTO messages (chat_id, number, content, created_at, updated_at)
-  VALUES ${placeholders(rows, 5)}
+  INSERT INTO messages (chat_id, number, content, created_at, updated_at, edit_version)
+  VALUES ${placeholders(rows, 6)}
   ON DUPLICATE KEY UPDATE
-    content = IF(VALUES(updated_at) > updated_at, VALUES(content), content),
-    updated_at = GREATEST(updated_at, VALUES(updated_at))`;
+    content = IF(VALUES(edit_version) > edit_version, VALUES(content), content),
+    updated_at = IF(VALUES(edit_version) > edit_version, GREATEST(VALUES(updated_at), updated_at + INTERVAL 1000 MICROSECOND), updated_at),
+    edit_version = GREATEST(edit_version, VALUES(edit_version))`;
 
 /** The rows as they are after a batch's writes, by uq_messages_chat_number (one range per pair). */
 const SELECT_STORED = (pairs: number) => `
@@ -134,7 +141,7 @@ export function mysqlMessages(pool: Pool = mysqlPool()): MessageStore {
     },
     async applyEdits(edits) {
       if (edits.length === 0) return;
-      await execute(pool, APPLY_EDITS(edits.length), edits.flatMap((e) => [e.chatId, e.number, e.content, e.updatedAt, e.updatedAt]));
+      await execute(pool, APPLY_EDITS(edits.length), edits.flatMap((e) => [e.chatId, e.number, e.content, e.updatedAt, e.updatedAt, e.version]));
     },
     async stored(keys) {
       if (keys.length === 0) return [];
