@@ -21,6 +21,9 @@ if not chats then return -1 end
 if tonumber(ARGV[1]) > chats then return 0 end
 return redis.call('HINCRBY', KEYS[1], 'm:' .. ARGV[1], 1)`;
 
+/** The scripts' source, for the benchmark's raw floor (the same script, without this adapter). */
+export const numberingScripts = { NEXT_CHAT, NEXT_MESSAGE };
+
 type Numbering = Redis & {
   nextChatNumber(key: string): Promise<number>;
   nextMessageNumber(key: string, chatNumber: number): Promise<number>;
