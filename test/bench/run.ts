@@ -15,7 +15,7 @@ import { startApi } from '../../infra/local/api';
 import { localEnvironment, localPorts, queues, ROOT, SERVICE } from '../../infra/local/environment';
 import { localSqsClient } from '../../infra/local/platform';
 import { QueueDelivery } from '../../infra/local/sqs-delivery';
-import { apiCreate, inProcessCreate, rawClients, rawPhases } from './create';
+import { apiCreate, inProcessCreate, rawClients, rawPhases, thinHttpServer } from './create';
 import { benchData } from './data';
 import { consumerHandlerInProcess, consumerIngest, rawIngest } from './ingest';
 import type { LoadResult } from './load';
@@ -85,17 +85,23 @@ onTestStage(async () => {
   extra.apiStartSeconds = (Date.now() - apiStartedAt) / 1000;
   const base = `${api.url}/api/v1`;
   const raw = await rawClients();
+  const extraCleanUps: (() => Promise<void>)[] = [];
   try {
     const chat = { token: data.token, chatNumber: await data.newChat() };
     const rawCreate = rawPhases(raw, chat, requests, concurrency);
 
     if (wanted('create') && !overBudget('create')) await group('create', async () => {
       const runId = Date.now().toString(36);
+      // Diagnostic: the same handler behind a bare node:http server in this process, to tell what HTTP
+      // costs from what serverless-offline's emulation costs.
+      const thin = await thinHttpServer();
+      extraCleanUps.push(() => thin.close());
       const phases: [string, (count: number) => Promise<LoadResult>][] = [
         ['raw: Lua numbering script', (n) => rawPhases(raw, chat, n, concurrency).lua()],
         ['raw: SendMessage', (n) => rawPhases(raw, chat, n, concurrency).send()],
         ['raw: Lua + SendMessage', (n) => rawPhases(raw, chat, n, concurrency).luaThenSend()],
         ['create handler, in process', (n) => inProcessCreate(chat, n, concurrency)],
+        ['create handler behind bare node:http', (n) => apiCreate(`${thin.url}/api/v1`, chat, n, concurrency)],
         ['POST …/messages (API)', (n) => apiCreate(base, chat, n, concurrency)],
         ['POST …/messages + Idempotency-Key', (n) => apiCreate(base, chat, n, concurrency, (i) => ({ 'Idempotency-Key': `bench-${runId}-${n}-${i}-${Math.random()}` }))],
       ];
@@ -221,6 +227,7 @@ onTestStage(async () => {
       }
     });
   } finally {
+    for (const cleanUp of extraCleanUps) await cleanUp();
     await raw.close();
     await api.stop();
     await data.cleanUp();
