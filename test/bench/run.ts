@@ -201,7 +201,7 @@ onTestStage(async () => {
         ([key, queue]) =>
           new QueueDelivery(
             { queueUrl: env[`${key.toUpperCase()}_QUEUE_URL`]!, functionName: `${SERVICE}-test-${queue.consumer}`, batchSize: queue.batchSize, windowSeconds: queue.maximumBatchingWindow },
-            { sqs, lambdaEndpoint, region: env.AWS_REGION! },
+            { sqs, lambdaEndpoint, region: env.AWS_REGION!, retryDelaySeconds: 1 },
           ),
       );
       deliveries.forEach((delivery) => delivery.start());
