@@ -125,6 +125,9 @@ local version = math.max(now, tonumber(redis.call('HGET', KEYS[1], field) or '0'
 redis.call('HSET', KEYS[1], field, string.format('%.0f', version))
 return version`;
 
+/** The create script's source, for the benchmark's raw floor (the same script, without this adapter). */
+export const numberingScripts = { CREATE };
+
 type RedisConnection = Redis | Cluster;
 type Scripted = RedisConnection & {
   createNumbered(app: string, bucket: string, key: string, ...args: (string | number)[]): Promise<(string | number)[]>;

@@ -1,15 +1,32 @@
 // What every benchmark of `npm run bench` needs once: the test stage's environment, its services
 // started or reused, its schema, queues and index; and afterwards the services it started stopped.
+import { openSync, writeSync } from 'node:fs';
+import { format } from 'node:util';
 import { localEnvironment } from '../../infra/local/environment';
+import { logPath } from '../../infra/local/paths';
 import { ensureServices, prepareStage, provisionDatabases, stopServices } from '../../infra/local/platform';
 
 Object.assign(process.env, localEnvironment('test'), { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
+
+/**
+ * The handlers the bench calls in its own process log a line per request, as in Lambda; those lines
+ * go (synchronously, like a Lambda's stdout) to .local/logs/bench-in-process.log instead of burying
+ * the bench's table. Errors stay on stderr.
+ */
+function applicationLogToFile(): void {
+  const fd = openSync(logPath('bench-in-process'), 'a');
+  const write = (...args: unknown[]) => writeSync(fd, `${format(...args)}\n`);
+  console.log = write;
+  console.warn = write;
+  console.info = write;
+}
 
 export async function onTestStage(benchmarks: () => Promise<void>): Promise<void> {
   const services = await ensureServices();
   try {
     await provisionDatabases(['test']);
     await prepareStage('test');
+    applicationLogToFile();
     await benchmarks();
   } finally {
     if (services.started.length) await stopServices();
