@@ -174,10 +174,25 @@ export function searchWords(q: string): string[] {
 }
 
 /**
+ * Scores of the ranking tiers. Every scoring clause is a `constant_score`: a message's score is the sum
+ * of the tiers it meets and nothing else, so it depends on that message alone, never on index-wide
+ * term statistics (which other applications' messages would move: BM25's document frequencies are
+ * per shard, not per chat). Each tier outweighs every lower tier met by all (≤ maxWords) words.
+ */
+export const RANK_TIERS = {
+  /** The whole query as a phrase of whole words. */
+  phrase: 1_000_000,
+  /** Per query word found as a whole word. */
+  exactWord: 10_000,
+} as const;
+
+const constantScore = (filter: object, boost: number) => ({ constant_score: { filter, boost } });
+
+/**
  * The search body. Scope and every word's substring match are filters (they decide *whether* a message
- * matches); only the `content.words` clauses score, so whole words, then the exact phrase, rank first and
- * equal scores fall back to message order. The text only ever reaches match / match_phrase queries,
- * which analyse it as plain text: no query syntax, no operators, no errors from odd characters.
+ * matches); constant-score tiers decide the order: the exact phrase, then each word found as a whole
+ * word; equal scores fall back to message number. The text only ever reaches match / match_phrase
+ * queries, which analyse it as plain text: no query syntax, no operators, no errors from odd characters.
  */
 export function buildSearchQuery({ token, chatNumber, q, page, limit }: SearchRequest) {
   if (!Number.isInteger(page) || page < 1) throw new ValidationError('page must be a positive integer');
@@ -187,9 +202,8 @@ export function buildSearchQuery({ token, chatNumber, q, page, limit }: SearchRe
   }
   const words = searchWords(q);
   const substring = (word: string) => ({ match_phrase: { content: { query: word } } });
-  const text = words.join(' ');
-  const should: object[] = [{ match: { 'content.words': { query: text, boost: 1 } } }];
-  if (words.length > 1) should.push({ match_phrase: { 'content.words': { query: text, boost: 2 } } });
+  const should: object[] = words.map((word) => constantScore({ match: { 'content.words': { query: word, operator: 'and' } } }, RANK_TIERS.exactWord));
+  if (words.length > 1) should.unshift(constantScore({ match_phrase: { 'content.words': { query: words.join(' ') } } }, RANK_TIERS.phrase));
 
   return {
     from: (page - 1) * limit,

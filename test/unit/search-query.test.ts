@@ -5,6 +5,7 @@ import {
   messageDocumentId,
   messagesIndexDefinition,
   messageWrite,
+  RANK_TIERS,
   searchWords,
   SEARCH_LIMITS,
 } from '../../shared/domain/search';
@@ -39,14 +40,19 @@ describe('buildSearchQuery', () => {
     }
   });
 
-  it('ranks exact words, then the exact phrase, with scoring clauses on content.words', () => {
+  it('ranks by constant-score tiers (phrase, then whole words), never by index-wide term statistics', () => {
     const body = buildSearchQuery({ ...request, q: 'red apple' });
 
     expect(body.query.bool.should).toEqual([
-      { match: { 'content.words': { query: 'red apple', boost: 1 } } },
-      { match_phrase: { 'content.words': { query: 'red apple', boost: 2 } } },
+      { constant_score: { filter: { match_phrase: { 'content.words': { query: 'red apple' } } }, boost: RANK_TIERS.phrase } },
+      { constant_score: { filter: { match: { 'content.words': { query: 'red', operator: 'and' } } }, boost: RANK_TIERS.exactWord } },
+      { constant_score: { filter: { match: { 'content.words': { query: 'apple', operator: 'and' } } }, boost: RANK_TIERS.exactWord } },
     ]);
     expect(body.sort).toEqual([{ _score: { order: 'desc' } }, { number: { order: 'asc' } }]);
+  });
+
+  it('makes each tier outweigh every lower tier met by all the words', () => {
+    expect(RANK_TIERS.phrase).toBeGreaterThan(SEARCH_LIMITS.maxWords * RANK_TIERS.exactWord);
   });
 
   it('pages with from = (page - 1) × limit and counts every match', () => {
