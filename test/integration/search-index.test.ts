@@ -10,7 +10,14 @@ import {
   type SearchTarget,
 } from '../../shared/adapters/search-index';
 import { ServiceUnavailable, ValidationError } from '../../shared/domain/errors';
-import { messagesAlias, messagesIndexName, MESSAGES_INDEX_VERSION, type SearchableMessage } from '../../shared/domain/search';
+import {
+  ARABIC_OPTIONAL_MARKS,
+  messagesAlias,
+  messagesIndexName,
+  MESSAGES_INDEX_VERSION,
+  normaliseSearchText,
+  type SearchableMessage,
+} from '../../shared/domain/search';
 import { MESSAGES_CHUNK_SQL, migrateMessagesIndex, reindexMessages } from '../../shared/services/reindex';
 import { dropTarget, isolatedTarget, searchable, seedMessages, testDatabase, uniqueToken } from '../helpers/search';
 
@@ -258,6 +265,28 @@ describe('the index behind the alias', () => {
       expect(results.every((r) => r.index === current && r.upToDate)).toBe(true);
       expect(await messagesAliasMembers(target)).toEqual([{ index: current, version: MESSAGES_INDEX_VERSION, isWriteIndex: true, filtered: false }]);
       expect((await ensureMessagesIndex(target)).created).toBe(false);
+    } finally {
+      await dropTarget(target);
+    }
+  });
+});
+
+describe('the query normalisation and the index analyzers agree', () => {
+  it('every analyzer drops exactly the marks the query drops (ARABIC_OPTIONAL_MARKS), and lowercases', async () => {
+    const target = isolatedTarget('analyze');
+    try {
+      await ensureMessagesIndex(target);
+      const analyze = async (analyzer: string, text: string) => {
+        const { body } = await target.client.indices.analyze({ index: messagesAlias(target.prefix), body: { analyzer, text } });
+        return (body.tokens ?? []).map((token) => token.token);
+      };
+      const marked = ARABIC_OPTIONAL_MARKS.map((code) => `ب${String.fromCodePoint(code)}`).join('');
+
+      expect(normaliseSearchText(marked)).toBe('ب'.repeat(ARABIC_OPTIONAL_MARKS.length));
+      expect(new Set(await analyze('content_characters', marked))).toEqual(new Set(['ب']));
+      expect(await analyze('content_words', 'مَرْحَبًا Hello')).toEqual(['مرحبا', 'hello']);
+      expect(await analyze('content_initials', 'مَرْحَبًا Hello 北京')).toEqual(['م', 'h', '北', '京']);
+      expect(await analyze('content_substrings', 'كتبً')).toEqual(['كت', 'تب']);
     } finally {
       await dropTarget(target);
     }
