@@ -6,8 +6,8 @@ import { createConnection, type ConnectionOptions } from 'mysql2/promise';
 import { mysqlOptions } from '../../shared/adapters/mysql';
 import { parseConfig } from '../../shared/config';
 import { applyMigrations, readMigrations } from '../../shared/adapters/migrations';
-import { ensureMessagesIndex, type SearchTarget } from '../../shared/adapters/search-index';
-import { reindexMessages, type ReindexReport } from '../../shared/services/reindex';
+import type { SearchTarget } from '../../shared/adapters/search-index';
+import { migrateMessagesIndex, reindexMessages, type ReindexReport } from '../../shared/services/reindex';
 import { deadLetterQueueName, localEnvironment, localPorts, queueName, queues, ROOT } from './environment';
 import { LOCAL_DIR, servicePaths } from './paths';
 import { detail, isAlive, isPortOpen, LauncherError, readPid, step, stopDaemon } from './process';
@@ -187,14 +187,15 @@ export async function reindexSearch(stage: string, log: (line: string) => void =
 
 /**
  * Creates the stage's messages index behind its alias when missing. When the live index was built
- * from an older definition (shared/domain/search.ts changed), rebuilds it from the database.
+ * from another definition (shared/domain/search.ts changed), rebuilds it from the database.
  */
 export async function ensureSearchIndex(stage: string): Promise<void> {
-  const result = await withSearchTarget(stage, (target) => ensureMessagesIndex(target));
-  if (result.created) detail(`${stage}: created search index ${result.index}`);
-  if (!result.upToDate) {
-    detail(`${stage}: ${result.index} was built from another definition; reindexing`);
-    await reindexSearch(stage);
+  const db = await stageConnection(stage);
+  try {
+    const result = await withSearchTarget(stage, (target) => migrateMessagesIndex({ db, target, log: detail }));
+    if (result.created) detail(`${stage}: created search index ${result.index}`);
+  } finally {
+    await db.end();
   }
 }
 

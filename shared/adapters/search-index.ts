@@ -10,6 +10,8 @@ import {
   messagesIndexDefinition,
   messagesIndexName,
   messageWrite,
+  MESSAGES_INDEX_VERSION,
+  pickHighlight,
   type MessageDocument,
   type MessageHit,
   type SearchableMessage,
@@ -92,7 +94,8 @@ export interface EnsureResult {
 }
 
 /**
- * Creates `messages_v1` behind the alias (as its write index) unless the alias already exists.
+ * Creates `messages_v{MESSAGES_INDEX_VERSION}` behind the alias (as its write index) unless the alias
+ * already exists (a stage on an older definition reports `upToDate: false`: the reindex moves it).
  * Idempotent and safe under concurrent callers: index creation is atomic, so one caller creates it
  * with its alias and the others see `resource_already_exists_exception`, which means done.
  */
@@ -100,7 +103,7 @@ export async function ensureMessagesIndex(target: SearchTarget = defaultSearchTa
   let members = await messagesAliasMembers(target);
   let created = false;
   if (members.length === 0) {
-    const index = messagesIndexName(target.prefix, 1);
+    const index = messagesIndexName(target.prefix, MESSAGES_INDEX_VERSION);
     const body = { ...indexBody(), aliases: { [messagesAlias(target.prefix)]: { is_write_index: true } } };
     try {
       await call(() => target.client.indices.create({ index, body: body as never }));
@@ -216,7 +219,7 @@ interface SearchResponseBody {
   _shards?: { total: number; failed: number; failures?: unknown[] };
   hits: {
     total: { value: number } | number;
-    hits: { _source: Pick<MessageDocument, 'number' | 'content' | 'created_at' | 'updated_at'>; highlight?: { content?: string[] } }[];
+    hits: { _source: Pick<MessageDocument, 'number' | 'content' | 'created_at' | 'updated_at'>; highlight?: Record<string, string[]> }[];
   };
 }
 
@@ -224,13 +227,15 @@ interface SearchResponseBody {
 class IncompleteSearch extends Error {}
 
 /**
- * Searches one chat's messages (DESIGN §3): every query word of ≥ 2 characters must occur as a
- * substring, exact words and the phrase rank first, then message number. Throws ValidationError for a
- * query with nothing to search, ServiceUnavailable when OpenSearch cannot answer (or answers for only
- * some shards: a partial result would be a silently wrong `total`).
+ * Searches one chat's messages (DESIGN §3, rules in buildSearchQuery and docs/search.md). A query whose
+ * words all normalise to nothing is an empty page without a request. Throws ValidationError for a blank
+ * or oversized query, ServiceUnavailable when OpenSearch cannot answer (or answers for only some
+ * shards: a partial result would be a silently wrong `total`).
  */
 export async function searchMessages(request: SearchRequest, target: SearchTarget = defaultSearchTarget()): Promise<SearchResult> {
   const body = buildSearchQuery(request);
+  if (body === null) return { hits: [], total: 0 };
+  const highlightFields = Object.keys(body.highlight.fields);
   const attempt = async (): Promise<SearchResult> => {
     const { body: response } = await call(() =>
       target.client.search({ index: messagesAlias(target.prefix), routing: chatRouting(request.token, request.chatNumber), body: body as never }),
@@ -243,7 +248,7 @@ export async function searchMessages(request: SearchRequest, target: SearchTarge
       content: _source.content,
       created_at: _source.created_at,
       updated_at: _source.updated_at,
-      highlight: highlight?.content ?? [],
+      highlight: pickHighlight(highlightFields, highlight),
     }));
     return { hits, total };
   };

@@ -70,15 +70,34 @@ const SearchText = (name: string) =>
       minLength: 1,
       maxLength: SEARCH_LIMITS.maxQueryLength,
       description:
-        `Literal text (no query syntax). Every white-space-separated word of at least ${SEARCH_LIMITS.minWordLength} characters must occur ` +
-        `in the message as a substring, case-insensitively; at most ${SEARCH_LIMITS.maxWords} words; page × limit ≤ ${SEARCH_LIMITS.maxResultWindow}.`,
+        'Literal text (no query syntax), split on white space; optional Arabic marks (harakat, tatweel) are ignored and a word\'s ' +
+        `length is counted without them. Every word of at least ${SEARCH_LIMITS.minWordLength} characters must occur in the message as a ` +
+        'substring, case-insensitively, in any script. A query with only one-character words (autocomplete from the first keystroke: a ' +
+        'letter, digit, ideograph, emoji or punctuation such as ? # -) finds the messages containing each of those characters anywhere, ' +
+        'words starting with it first; in a longer query one-character words are ignored. A query whose words are only optional marks ' +
+        `answers an empty page. Ranking: the exact phrase, then whole words, then words starting with a one-character query, then ` +
+        'substrings, then (fuzzy) one-edit matches; ties by message number. ' + `At most ${SEARCH_LIMITS.maxWords} words; ` +
+        `page × limit ≤ ${SEARCH_LIMITS.maxResultWindow}. Empty or missing → 400.`,
       example: 'liev',
     });
 
-export const SearchQuery = Paging.extend({ q: SearchText('q') });
+/** `fuzzy=true|false` (default false). */
+const Fuzzy = z
+  .enum(['true', 'false'], { error: () => 'fuzzy must be true or false' })
+  .optional()
+  .transform((value) => value === 'true')
+  .openapi({
+    type: 'boolean',
+    default: false,
+    description:
+      `Typo tolerance: each word of at least ${SEARCH_LIMITS.minFuzzyWordLength} characters also matches a whole word of the message one edit away ` +
+      '(one inserted, deleted or substituted character, or two adjacent ones swapped). Such matches rank below every exact match.',
+  });
+
+export const SearchQuery = Paging.extend({ q: SearchText('q'), fuzzy: Fuzzy });
 export type SearchQuery = z.infer<typeof SearchQuery>;
 /** The seed's name for the same search: `keyword` instead of `q`. */
-export const AutocompleteQuery = Paging.extend({ keyword: SearchText('keyword') });
+export const AutocompleteQuery = Paging.extend({ keyword: SearchText('keyword'), fuzzy: Fuzzy });
 
 const Name = z
   .string({ error: (issue) => (issue.input === undefined ? 'name is required' : 'name must be a string') })

@@ -11,7 +11,7 @@ import {
   updateMessagesAlias,
   type SearchTarget,
 } from '../adapters/search-index';
-import { messagesIndexName, type SearchableMessage } from '../domain/search';
+import { MESSAGES_INDEX_VERSION, messagesIndexName, type SearchableMessage } from '../domain/search';
 
 export interface ReindexDeps {
   db: Pool | Connection;
@@ -81,7 +81,7 @@ async function copyChunk(messages: SearchableMessage[], index: string, target: S
  * Rebuilds the messages index from MySQL into `messages_v{N+1}` and moves the alias to it, while
  * searches keep answering from the current index:
  *
- * 1. create v{N+1} (refresh off while loading) and, in ONE alias change, make it the alias's write
+ * 1. create v{N+1} (at least v{MESSAGES_INDEX_VERSION}) (refresh off while loading) and, in ONE alias change, make it the alias's write
  *    index but hidden from searches (alias filter `match_none`). From here every consumer write lands
  *    in v{N+1}; every earlier write is already in MySQL (consumers write MySQL first), so the copy
  *    below, which starts afterwards, sees it. External versions keep the copy from overwriting a
@@ -99,7 +99,8 @@ export async function reindexMessages({ db, target, chunkSize = 1000, log = () =
   const members = await messagesAliasMembers(target);
   const current = members.find((member) => !member.filtered) ?? members[members.length - 1]!;
   const versions = await messagesIndexVersions(target);
-  const next = messagesIndexName(target.prefix, Math.max(0, ...versions) + 1);
+  // Past every index of the stage, and at least the definition's version (v1 → v2 for the v2 definition).
+  const next = messagesIndexName(target.prefix, Math.max(MESSAGES_INDEX_VERSION, Math.max(0, ...versions) + 1));
 
   log(`creating ${next}`);
   await createMessagesIndex(next, { refresh_interval: '-1' }, target);
@@ -138,4 +139,26 @@ export async function reindexMessages({ db, target, chunkSize = 1000, log = () =
   const report = { from: current.index, to: next, messages, chunks, seconds: Math.round((performance.now() - startedAt) / 100) / 10 };
   log(`reindexed ${messages} messages into ${next} in ${report.seconds} s`);
   return report;
+}
+
+export interface IndexMigration {
+  /** The index searches read afterwards. */
+  index: string;
+  created: boolean;
+  /** Set when the live index was built from another definition and was rebuilt from MySQL. */
+  reindexed?: ReindexReport;
+}
+
+/**
+ * The search counterpart of the SQL migrations, for every stage (the local launcher's prepareStage and
+ * the migrate Lambda): creates the current index behind the alias when the stage has none, and moves a
+ * stage whose live index was built from another definition (e.g. v1 before the one-character
+ * subfields) to a new index rebuilt from MySQL, swapping the alias atomically. Idempotent.
+ */
+export async function migrateMessagesIndex(deps: ReindexDeps): Promise<IndexMigration> {
+  const ensured = await ensureMessagesIndex(deps.target);
+  if (ensured.upToDate) return { index: ensured.index, created: ensured.created };
+  deps.log?.(`${ensured.index} was built from another definition; reindexing`);
+  const reindexed = await reindexMessages(deps);
+  return { index: reindexed.to, created: ensured.created, reindexed };
 }

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { Client } from '@opensearch-project/opensearch';
 import { localEnvironment } from '../../infra/local/environment';
 import { ensureMessagesIndex, indexMessages, searchMessages, type SearchTarget } from '../../shared/adapters/search-index';
-import { messagesIndexDefinition, messageWrite, type SearchableMessage } from '../../shared/domain/search';
+import { messagesIndexDefinition, messagesIndexName, MESSAGES_INDEX_VERSION, messageWrite, type SearchableMessage } from '../../shared/domain/search';
 
 const { values } = parseArgs({ options: { messages: { type: 'string', default: '1000' }, searches: { type: 'string', default: '100' } } });
 const MESSAGES = Number(values.messages);
@@ -96,7 +96,7 @@ async function main() {
     if (outcomes.some((o) => !o.ok)) throw new Error('a bench document failed to index');
   }
   const ingestSeconds = (performance.now() - startedAt) / 1000;
-  const ours = await sizeOf(`${prefix}messages_v1`);
+  const ours = await sizeOf(messagesIndexName(prefix, MESSAGES_INDEX_VERSION));
 
   const words = await alternative('words_only', { type: 'text', analyzer: 'standard' });
   const ngram24 = await alternative(

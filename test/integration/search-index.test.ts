@@ -10,8 +10,15 @@ import {
   type SearchTarget,
 } from '../../shared/adapters/search-index';
 import { ServiceUnavailable, ValidationError } from '../../shared/domain/errors';
-import type { SearchableMessage } from '../../shared/domain/search';
-import { MESSAGES_CHUNK_SQL, reindexMessages } from '../../shared/services/reindex';
+import {
+  ARABIC_OPTIONAL_MARKS,
+  messagesAlias,
+  messagesIndexName,
+  MESSAGES_INDEX_VERSION,
+  normaliseSearchText,
+  type SearchableMessage,
+} from '../../shared/domain/search';
+import { MESSAGES_CHUNK_SQL, migrateMessagesIndex, reindexMessages } from '../../shared/services/reindex';
 import { dropTarget, isolatedTarget, searchable, seedMessages, testDatabase, uniqueToken } from '../helpers/search';
 
 /** Indexes messages through the alias, asserts every write succeeded, and makes them searchable. */
@@ -146,8 +153,9 @@ describe('search: literal text', () => {
     expect((await numbers(token, 1, q)).sort((a, b) => a - b)).toEqual(expected);
   });
 
-  it('rejects a query without a word of two characters', async () => {
-    await expect(search(token, 1, 'a b')).rejects.toThrow(ValidationError);
+  it('searches a query of one-character words as characters the messages must all contain', async () => {
+    expect((await numbers(token, 1, 'a b')).sort((a, b) => a - b)).toEqual([2, 3, 4, 7]);
+    await expect(search(token, 1, ' ')).rejects.toThrow(ValidationError);
   });
 });
 
@@ -253,9 +261,32 @@ describe('the index behind the alias', () => {
       const results = await Promise.all(Array.from({ length: 5 }, () => ensureMessagesIndex(target)));
 
       expect(results.filter((r) => r.created)).toHaveLength(1);
-      expect(results.every((r) => r.index === `${target.prefix}messages_v1` && r.upToDate)).toBe(true);
-      expect(await messagesAliasMembers(target)).toEqual([{ index: `${target.prefix}messages_v1`, version: 1, isWriteIndex: true, filtered: false }]);
+      const current = messagesIndexName(target.prefix, MESSAGES_INDEX_VERSION);
+      expect(results.every((r) => r.index === current && r.upToDate)).toBe(true);
+      expect(await messagesAliasMembers(target)).toEqual([{ index: current, version: MESSAGES_INDEX_VERSION, isWriteIndex: true, filtered: false }]);
       expect((await ensureMessagesIndex(target)).created).toBe(false);
+    } finally {
+      await dropTarget(target);
+    }
+  });
+});
+
+describe('the query normalisation and the index analyzers agree', () => {
+  it('every analyzer drops exactly the marks the query drops (ARABIC_OPTIONAL_MARKS), and lowercases', async () => {
+    const target = isolatedTarget('analyze');
+    try {
+      await ensureMessagesIndex(target);
+      const analyze = async (analyzer: string, text: string) => {
+        const { body } = await target.client.indices.analyze({ index: messagesAlias(target.prefix), body: { analyzer, text } });
+        return (body.tokens ?? []).map((token) => token.token);
+      };
+      const marked = ARABIC_OPTIONAL_MARKS.map((code) => `ب${String.fromCodePoint(code)}`).join('');
+
+      expect(normaliseSearchText(marked)).toBe('ب'.repeat(ARABIC_OPTIONAL_MARKS.length));
+      expect(new Set(await analyze('content_characters', marked))).toEqual(new Set(['ب']));
+      expect(await analyze('content_words', 'مَرْحَبًا Hello')).toEqual(['مرحبا', 'hello']);
+      expect(await analyze('content_initials', 'مَرْحَبًا Hello 北京')).toEqual(['م', 'h', '北', '京']);
+      expect(await analyze('content_substrings', 'كتبً')).toEqual(['كت', 'تب']);
     } finally {
       await dropTarget(target);
     }
@@ -322,10 +353,12 @@ describe('reindex from MySQL', () => {
     searching = false;
     await searcher;
 
-    expect(report.from).toBe(`${target.prefix}messages_v1`);
-    expect(report.to).toBe(`${target.prefix}messages_v2`);
+    expect(report.from).toBe(messagesIndexName(target.prefix, MESSAGES_INDEX_VERSION));
+    expect(report.to).toBe(messagesIndexName(target.prefix, MESSAGES_INDEX_VERSION + 1));
     expect(report.messages).toBeGreaterThanOrEqual(messages.length);
-    expect(await messagesAliasMembers(target)).toEqual([{ index: `${target.prefix}messages_v2`, version: 2, isWriteIndex: true, filtered: false }]);
+    expect(await messagesAliasMembers(target)).toEqual([
+      { index: messagesIndexName(target.prefix, MESSAGES_INDEX_VERSION + 1), version: MESSAGES_INDEX_VERSION + 1, isWriteIndex: true, filtered: false },
+    ]);
     expect((await target.client.indices.exists({ index: report.from })).body).toBe(false);
     expect(await snapshot()).toEqual(before);
     expect(failures).toEqual([]);
@@ -368,6 +401,57 @@ describe('reindex from MySQL', () => {
     expect(consumerRan).toBe(true);
     expect(await numbers(token, 1, 'kkll', target)).toEqual([1]);
     expect(await numbers(token, 1, 'hhjj', target)).toEqual([2]);
+  });
+});
+
+describe('moving a stage from the v1 definition', () => {
+  let db: Connection;
+  let target: SearchTarget;
+
+  beforeAll(async () => {
+    db = await testDatabase();
+    target = isolatedTarget('migrate');
+  });
+
+  afterAll(async () => {
+    await dropTarget(target);
+    await db.end();
+  });
+
+  it('rebuilds messages_v1 into v2 behind the alias, after which one-character queries work; a second run changes nothing', async () => {
+    const token = uniqueToken();
+    const messages = [searchable(token, 1, 1, 'hello from v1'), searchable(token, 1, 2, 'كتبً رسالة')];
+    await seedMessages(db, messages);
+    // The v1 definition as far as this test needs it: bigram `content`, standard `content.words`, no one-character fields.
+    const v1 = messagesIndexName(target.prefix, 1);
+    await target.client.indices.create({
+      index: v1,
+      body: {
+        settings: { index: { max_ngram_diff: 0 }, analysis: { tokenizer: { bigrams: { type: 'ngram', min_gram: 2, max_gram: 2 } }, analyzer: { substrings: { type: 'custom', tokenizer: 'bigrams', filter: ['lowercase'] } } } },
+        mappings: {
+          _meta: { definition: 'v1' },
+          properties: {
+            token: { type: 'keyword' },
+            chat_number: { type: 'keyword' },
+            number: { type: 'integer' },
+            content: { type: 'text', analyzer: 'substrings', fields: { words: { type: 'text', analyzer: 'standard' } } },
+            created_at: { type: 'date' },
+            updated_at: { type: 'date' },
+          },
+        },
+        aliases: { [messagesAlias(target.prefix)]: { is_write_index: true } },
+      } as never,
+    });
+    await given(messages, target);
+    expect(await numbers(token, 1, 'h', target)).toEqual([]);
+
+    const migration = await migrateMessagesIndex({ db, target });
+
+    expect(migration.reindexed).toMatchObject({ from: v1, to: messagesIndexName(target.prefix, 2) });
+    expect(await messagesAliasMembers(target)).toEqual([{ index: messagesIndexName(target.prefix, 2), version: 2, isWriteIndex: true, filtered: false }]);
+    expect(await numbers(token, 1, 'h', target)).toEqual([1]);
+    expect(await numbers(token, 1, 'بً', target)).toEqual([2]);
+    expect(await migrateMessagesIndex({ db, target })).toEqual({ index: messagesIndexName(target.prefix, 2), created: false });
   });
 });
 

@@ -136,13 +136,12 @@ describe('GET …/messages/search through the API', () => {
     expect(autocomplete.body).toEqual(searched.body);
   });
 
-  it('q missing, empty, blank, too long or without a 2-character word → 400 (and `search` is never read as a message number)', async () => {
+  it('q missing, empty, blank or too long → 400 (and `search` is never read as a message number)', async () => {
     const cases: [string, Record<string, string>][] = [
       ['missing', {}],
       ['empty', { q: '' }],
       ['blank', { q: '   ' }],
       ['too long', { q: 'a'.repeat(SEARCH_LIMITS.maxQueryLength + 1) }],
-      ['one character', { q: 'x' }],
       ['bad limit', { q: 'liev', limit: '0' }],
     ];
     for (const [name, query] of cases) {
@@ -153,6 +152,12 @@ describe('GET …/messages/search through the API', () => {
     const autocomplete = await api('GET', `${messagesOf(token, chat)}/autocomplete`);
     expect(autocomplete.status).toBe(400);
     expect(autocomplete.body.error.message).toMatch(/keyword/);
+  });
+
+  it('a one-character query is accepted (rules: search-rules.test.ts)', async () => {
+    expect(await numbers(token, chat, 'x')).toEqual([]);
+    // 6 has `b` as a word (a*b), 1 only inside one.
+    expect(await numbers(token, chat, 'b')).toEqual([6, 1]);
   });
 
   it('a query of exactly the maximum length is accepted', async () => {
