@@ -26,6 +26,8 @@ const EnvironmentSchema = z.object({
   CHATS_DLQ_URL: url,
   MESSAGES_QUEUE_URL: url,
   MESSAGES_DLQ_URL: url,
+  // Live updates: where PostToConnection goes (the WebSocket API's stage URL; locally serverless-offline's port).
+  WEBSOCKET_ENDPOINT: url,
 });
 
 export type Environment = z.infer<typeof EnvironmentSchema>;
@@ -36,6 +38,7 @@ export interface Config {
   redis: { url: string };
   sqs: { region: string; endpoint?: string; queueUrls: Record<QueueKey, string>; deadLetterQueueUrls: Record<QueueKey, string> };
   opensearch: { url: string; auth: 'none' | 'sigv4'; region: string; indexPrefix: string };
+  websocket: { endpoint: string; region: string };
 }
 
 export class ConfigError extends Error {
@@ -76,6 +79,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       region: e.AWS_REGION,
       indexPrefix: e.OPENSEARCH_INDEX_PREFIX,
     },
+    websocket: { endpoint: e.WEBSOCKET_ENDPOINT, region: e.AWS_REGION },
   };
 }
 

@@ -83,6 +83,7 @@ async function main(argv: string[]): Promise<void> {
       step(`starting the API (serverless-offline, stage local) on 127.0.0.1:${httpPort}`);
       const api = await startApi({ stage: 'local', httpPort, lambdaPort, delivery: true, output: 'inherit', log: (line) => detail(`[sqs] ${line}`) });
       step(`ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${api.url}/api/v1/health — Ctrl-C stops the API`);
+      detail(`API docs: ${api.url}/api/v1/docs — live updates: ${api.websocketUrl}/?token=TOKEN&chat=N`);
       await waitForSignal();
       step('stopping the API (services keep running; npm run stop stops them)');
       await api.stop();
@@ -120,7 +121,7 @@ async function main(argv: string[]): Promise<void> {
         retryDelaySeconds: retry === undefined ? undefined : Number(retry),
         log: (line) => console.log(`[sqs] ${line}`),
       });
-      console.log(`API ready: ${api.url}`);
+      console.log(`API ready: ${api.url} (WebSocket ${api.websocketUrl})`);
       await waitForSignal();
       await api.stop();
       return;

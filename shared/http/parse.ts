@@ -23,3 +23,6 @@ export const parseQuery = <S extends z.ZodType>(schema: S, event: HttpEvent) =>
 /** A missing body is validated as `{}` so optional-body routes and required fields both read well. */
 export const parseBody = <S extends z.ZodType>(schema: S, event: HttpEvent) =>
   validate(schema, event.jsonBody ?? {}, 'body');
+
+/** A WebSocket event's connection id (its request context has one; the HTTP event type does not say so). */
+export const connectionIdOf = (event: HttpEvent): string => (event.requestContext as unknown as { connectionId: string }).connectionId;

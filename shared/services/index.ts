@@ -1,12 +1,15 @@
+import { redisConnections } from '../adapters/connections';
 import { redisCounters } from '../adapters/counters';
 import { searchMessages } from '../adapters/search-index';
 import { sqsQueue } from '../adapters/sqs';
+import { apiGatewayPusher } from '../adapters/websocket-push';
 import { mysqlApplications } from '../adapters/stores/applications';
 import { mysqlChats } from '../adapters/stores/chats';
 import { mysqlMessages } from '../adapters/stores/messages';
 import { applicationService } from './applications';
 import { chatService } from './chats';
 import { systemClock } from './clock';
+import { liveService } from './live';
 import { persistenceService, searchIndexOf } from './persistence';
 import { searchService } from './search';
 
@@ -27,5 +30,6 @@ export const services = {
   persistence: once(() =>
     persistenceService({ applications: mysqlApplications(), chats: mysqlChats(), messages: mysqlMessages(), search: searchIndexOf() }),
   ),
+  live: once(() => liveService({ counters: redisCounters(), connections: redisConnections(), pusher: apiGatewayPusher() })),
   search: once(() => searchService({ counters: redisCounters(), search: (request) => searchMessages(request) })),
 };

@@ -26,6 +26,8 @@ export interface PersistenceDeps {
 export interface PersistResult<T> {
   failures: ItemFailure[];
   stored: QueueItem<T>[];
+  /** Live updates: what MySQL holds for the written messages (as indexed), for the consumer's notifier. */
+  rows?: SearchableMessage[];
 }
 
 const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -124,9 +126,10 @@ export const persistenceService = ({ applications, chats, messages, search }: Pe
     let failedIds = new Set(failures.map((f) => f.id));
     const written = resolved.filter(({ item }) => !failedIds.has(item.id));
 
-    failures.push(...(await indexWritten(written, messages, search)));
+    const indexed = await indexWritten(written, messages, search);
+    failures.push(...indexed.failures);
     failedIds = new Set(failures.map((f) => f.id));
-    return { failures, stored: items.filter((item) => !failedIds.has(item.id)) };
+    return { failures, stored: items.filter((item) => !failedIds.has(item.id)), rows: indexed.documents };
   },
 });
 
@@ -143,8 +146,8 @@ async function indexWritten(
   written: { item: QueueItem<MessageRecord>; chatId: number }[],
   messages: MessageStore,
   search: MessageIndex,
-): Promise<ItemFailure[]> {
-  if (written.length === 0) return [];
+): Promise<{ failures: ItemFailure[]; documents: SearchableMessage[] }> {
+  if (written.length === 0) return { failures: [], documents: [] };
   const keyOf = (chatId: number, number: number) => `${chatId}:${number}`;
   const unique = new Map<string, { chatId: number; number: number; token: string; chatNumber: number }>();
   for (const { item, chatId } of written) {
@@ -165,12 +168,13 @@ async function indexWritten(
     outcomes = await search.index(documents);
   } catch (error) {
     if (!(error instanceof ServiceUnavailable)) throw error;
-    return written.map(({ item }) => ({ id: item.id, reason: reason(error) }));
+    return { failures: written.map(({ item }) => ({ id: item.id, reason: reason(error) })), documents };
   }
-  return written.flatMap(({ item, chatId }) => {
+  const failures = written.flatMap(({ item, chatId }) => {
     const position = documentOf.get(keyOf(chatId, item.body.number));
     if (position === undefined) return [{ id: item.id, reason: 'message row not found after writing it' }];
     const outcome = outcomes[position]!;
     return outcome.ok ? [] : [{ id: item.id, reason: `search index: ${outcome.reason}` }];
   });
+  return { failures, documents };
 }
