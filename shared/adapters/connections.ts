@@ -26,8 +26,14 @@ export interface ConnectionRegistry {
   ofChat(chat: ChatAddress): Promise<string[]>;
   /** Moves the expiry of these connections of the chat forward (only those still registered). */
   refresh(chat: ChatAddress, connectionIds: string[]): Promise<void>;
-  /** Removes a connection from its chat (on `$disconnect`, or when API Gateway says it is gone). */
-  remove(connectionId: string, chat?: ChatAddress): Promise<void>;
+  /** Removes a connection from its chat (on `$disconnect`). */
+  remove(connectionId: string): Promise<void>;
+  /**
+   * Removes a connection API Gateway called gone (410), unless it was registered or used within
+   * `goneGraceSeconds`: `$connect` registers it before the handshake completes, and a push in that
+   * window is refused with 410 too. Resolves whether it was removed.
+   */
+  removeGone(chat: ChatAddress, connectionId: string): Promise<boolean>;
 }
 
 export interface ConnectionRegistryOptions {
@@ -35,11 +41,19 @@ export interface ConnectionRegistryOptions {
   idleTtlSeconds?: number;
   /** The longest a connection lives: API Gateway's maximum connection duration (2 h). */
   maxLifetimeSeconds?: number;
+  /** A 410 for a connection registered or used more recently than this is not believed (yet). */
+  goneGraceSeconds?: number;
   now?: () => number;
 }
 
 export const chatConnectionsKey = ({ token, chatNumber }: ChatAddress) => `${appKey(token)}:ws:${chatNumber}`;
 export const connectionKey = (connectionId: string) => `ws:connection:{${connectionId}}`;
+
+/** ZREM the member (ARGV[1]) only if its expiry score is below ARGV[2]: last used before the grace. */
+const REMOVE_IF_IDLE_SINCE = `
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if score and tonumber(score) < tonumber(ARGV[2]) then return redis.call('ZREM', KEYS[1], ARGV[1]) end
+return 0`;
 
 const redisCall = <T>(call: () => Promise<T>) => guarded('redis', call, (error) => !(error instanceof ReplyError));
 
@@ -53,6 +67,7 @@ async function exec(multi: ReturnType<Redis['multi']>): Promise<unknown[]> {
 export function redisConnections(redis: Redis = redisClient(), options: ConnectionRegistryOptions = {}): ConnectionRegistry {
   const idleMs = (options.idleTtlSeconds ?? 15 * 60) * 1000;
   const lifetimeMs = (options.maxLifetimeSeconds ?? 2 * 60 * 60) * 1000;
+  const graceMs = (options.goneGraceSeconds ?? 10) * 1000;
   const now = options.now ?? Date.now;
   return {
     async add(chat, connectionId) {
@@ -81,11 +96,16 @@ export function redisConnections(redis: Redis = redisClient(), options: Connecti
       // XX: never re-adds a connection that disconnected meanwhile.
       await redisCall(() => exec(redis.multi().zadd(key, 'XX', ...connectionIds.flatMap((id) => [expiresAt, id])).pexpire(key, idleMs)));
     },
-    async remove(connectionId, chat) {
-      const subscribed = chat ?? (await this.chatOf(connectionId));
-      await redisCall(() =>
-        Promise.all([redis.del(connectionKey(connectionId)), subscribed ? redis.zrem(chatConnectionsKey(subscribed), connectionId) : undefined]),
-      );
+    async remove(connectionId) {
+      const chat = await this.chatOf(connectionId);
+      await redisCall(() => Promise.all([redis.del(connectionKey(connectionId)), chat ? redis.zrem(chatConnectionsKey(chat), connectionId) : undefined]));
+    },
+    async removeGone(chat, connectionId) {
+      // Its score is (last use + idle TTL): last use before (now - grace) means a score below this.
+      const threshold = now() - graceMs + idleMs;
+      const removed = await redisCall(() => redis.eval(REMOVE_IF_IDLE_SINCE, 1, chatConnectionsKey(chat), connectionId, threshold));
+      if (removed === 1) await redisCall(() => redis.del(connectionKey(connectionId)));
+      return removed === 1;
     },
   };
 }

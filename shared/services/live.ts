@@ -75,6 +75,7 @@ export const liveService = ({ counters, connections, pusher, concurrency = 16, b
 
     async notifyPersisted(stored: MessageRecord[], rows: SearchableMessage[]): Promise<PushReport> {
       const report: PushReport = { connections: 0, frames: 0, failed: 0, gone: 0 };
+      const startedAt = Date.now();
       try {
         const chats = [...liveEventsByChat(stored, rows).values()];
         const subscribed = await Promise.all(chats.map(async ({ chat, events }) => ({ chat, frames: framesOf(events), ids: await connections.ofChat(chat) })));
@@ -93,7 +94,7 @@ export const liveService = ({ counters, connections, pusher, concurrency = 16, b
             }
             if (outcome.gone) {
               report.gone++;
-              await connections.remove(connectionId, chat).catch((error: unknown) => log('warn', 'live: removing a gone connection failed', { connectionId, ...describeError(error) }));
+              await connections.removeGone(chat, connectionId).catch((error: unknown) => log('warn', 'live: removing a gone connection failed', { connectionId, ...describeError(error) }));
             } else {
               report.failed++;
               log('warn', 'live push failed', { connectionId, chatNumber: chat.chatNumber, ...describeError(outcome.error) });
@@ -108,6 +109,11 @@ export const liveService = ({ counters, connections, pusher, concurrency = 16, b
         report.failed = Math.max(report.failed, 1);
         log('error', 'live updates failed', describeError(error));
       }
+      if (report.connections === 0 && report.failed === 0) return report;
+      // From "the batch is persisted" to the last push answered: what a client waits beyond persistence.
+      const durationMs = Date.now() - startedAt;
+      log('info', 'live updates pushed', { ...report, persistedAt: startedAt, durationMs });
+      recordMetric('LivePushDuration', durationMs, 'Milliseconds');
       recordMetric('LivePushFrames', report.frames);
       if (report.failed > 0) recordMetric('LivePushFailures', report.failed);
       if (report.gone > 0) recordMetric('LiveConnectionsGone', report.gone);
