@@ -141,19 +141,24 @@ describe('live updates over the WebSocket API', () => {
     const logFile = logPath(`api-test-${localPorts().testHttp}`);
     const logOffset = statSync(logFile).size;
 
+    // Three waves, each awaited by every client, so the figures cover several batches.
     const acknowledgedAt = new Map<string, number>();
-    for (const i of range(1, MESSAGES_PER_CHAT)) {
-      await Promise.all(
-        chats.map(async (chat) => {
-          const number = await givenMessage(token, chat, `load ${i}`);
-          acknowledgedAt.set(`${chat}:${number}`, Date.now());
-        }),
-      );
+    const WAVES = 3;
+    for (const wave of range(1, WAVES)) {
+      for (const i of range(1, MESSAGES_PER_CHAT / WAVES)) {
+        await Promise.all(
+          chats.map(async (chat) => {
+            const number = await givenMessage(token, chat, `load ${wave}.${i}`);
+            acknowledgedAt.set(`${chat}:${number}`, Date.now());
+          }),
+        );
+      }
+      await eventually(() => {
+        for (const { client } of subscribers) expect(client.events).toHaveLength((wave * MESSAGES_PER_CHAT) / WAVES);
+      }, BOUND);
     }
 
-    await eventually(() => {
-      for (const { client } of subscribers) expect(client.events).toHaveLength(MESSAGES_PER_CHAT);
-    }, BOUND);
+    await queueDrained();
     for (const { chat, client } of subscribers) {
       expect([...numbersOf(client)].sort((x, y) => x - y)).toEqual(range(1, MESSAGES_PER_CHAT));
       expect(client.events.every((event) => event.chat_number === chat)).toBe(true);
