@@ -35,6 +35,8 @@ function awsEnvironment(stage, settings = { counterStore: 'elasticache' }) {
     OPENSEARCH_URL: { 'Fn::Sub': `https://\${${ids.openSearch}.DomainEndpoint}` },
     OPENSEARCH_AUTH: 'sigv4',
     OPENSEARCH_INDEX_PREFIX: '',
+    // Live updates: the Management API endpoint of the stack's WebSocket API (its stage URL over HTTPS).
+    WEBSOCKET_ENDPOINT: { 'Fn::Sub': `https://\${${ids.websocketApi}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${stage}` },
   };
   for (const key of Object.keys(queues)) {
     environment[`${key.toUpperCase()}_QUEUE_URL`] = { Ref: logicalQueueId(key) };

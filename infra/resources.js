@@ -45,6 +45,8 @@ const ids = {
   redisAuthSecret: 'RedisAuthSecret',
   redis: 'RedisReplicationGroup',
   openSearch: 'OpenSearchDomain',
+  // Created by serverless from the `websocket` events (infra/functions.yml), not by this file.
+  websocketApi: 'WebsocketsApi',
 };
 
 /** Settings of the AWS stages: [Serverless param, environment variable, default]. */
@@ -710,6 +712,12 @@ module.exports = {
           Action: 'es:ESHttp*',
           // Built from the name, not GetAtt: the domain's access policy already refers to this role.
           Resource: [{ 'Fn::Sub': domainArn }, { 'Fn::Sub': `${domainArn}/*` }],
+        },
+        // Live updates: the messages consumer posts to the WebSocket API's connections.
+        {
+          Effect: 'Allow',
+          Action: 'execute-api:ManageConnections',
+          Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${${ids.websocketApi}}/*/POST/@connections/*` },
         },
       ];
     })();

@@ -53,6 +53,8 @@ const EnvironmentSchema = z.object({
   CHATS_DLQ_URL: url,
   MESSAGES_QUEUE_URL: url,
   MESSAGES_DLQ_URL: url,
+  // Live updates: where PostToConnection goes (the WebSocket API's stage URL; locally serverless-offline's port).
+  WEBSOCKET_ENDPOINT: url,
 });
 
 export type Environment = z.infer<typeof EnvironmentSchema>;
@@ -73,6 +75,7 @@ export interface Config {
     deadLetterQueueUrls: Record<QueueKey, string>;
   };
   opensearch: { url: string; auth: 'none' | 'sigv4'; region: string; indexPrefix: string; requestTimeoutMs: number; maxRetries: number };
+  websocket: { endpoint: string; region: string };
 }
 
 /**
@@ -167,6 +170,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       requestTimeoutMs: e.OPENSEARCH_REQUEST_TIMEOUT_MS,
       maxRetries: e.OPENSEARCH_MAX_RETRIES,
     },
+    websocket: { endpoint: e.WEBSOCKET_ENDPOINT, region: e.AWS_REGION },
   };
   const overBudget = checkBudget(parsed);
   if (overBudget.length > 0) throw new ConfigError(`configuration: ${overBudget.join('; ')}`);

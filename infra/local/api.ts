@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { join } from 'node:path';
-import { localEnvironment, queues, ROOT, SERVICE } from './environment';
+import { localEnvironment, queues, ROOT, SERVICE, websocketPortOf } from './environment';
 import { logPath } from './paths';
 import { localSqsClient } from './platform';
 import { isPortOpen, LauncherError, waitUntilReady } from './process';
@@ -23,6 +23,8 @@ export interface ApiOptions {
 
 export interface RunningApi {
   url: string;
+  /** The WebSocket API (live updates). */
+  websocketUrl: string;
   logFile?: string;
   stop(): Promise<void>;
 }
@@ -33,7 +35,9 @@ export interface RunningApi {
  */
 export async function startApi(options: ApiOptions): Promise<RunningApi> {
   const { stage, httpPort, lambdaPort } = options;
-  for (const port of [httpPort, lambdaPort]) {
+  // Live updates: the WebSocket server moves with the HTTP port (serverless.yml reads WEBSOCKET_PORT).
+  const websocketPort = websocketPortOf(httpPort);
+  for (const port of [httpPort, lambdaPort, websocketPort]) {
     if (await isPortOpen(port)) throw new LauncherError(`port ${port} is already in use; stop what holds it or move HTTP_PORT / LAMBDA_PORT`);
   }
   const logFile = options.output === 'log' ? logPath(`api-${stage}-${httpPort}`) : undefined;
@@ -46,7 +50,13 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
     {
       cwd: ROOT,
       stdio: [...stdio],
-      env: { ...process.env, HTTP_PORT: String(httpPort), LAMBDA_PORT: String(lambdaPort), SLS_TELEMETRY_DISABLED: '1' },
+      env: {
+        ...process.env,
+        HTTP_PORT: String(httpPort),
+        LAMBDA_PORT: String(lambdaPort),
+        WEBSOCKET_PORT: String(websocketPort),
+        SLS_TELEMETRY_DISABLED: '1',
+      },
     },
   );
   let exited = false;
@@ -70,7 +80,7 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
   try {
     await waitUntilReady(
       'serverless-offline',
-      async () => !exited && (await isPortOpen(httpPort)) && (await isPortOpen(lambdaPort)),
+      async () => !exited && (await isPortOpen(httpPort)) && (await isPortOpen(lambdaPort)) && (await isPortOpen(websocketPort)),
       { timeoutMs: 120_000, logFile: logFile ?? 'the output above', pid: offline.pid },
     );
   } catch (error) {
@@ -111,6 +121,7 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
 
   return {
     url,
+    websocketUrl: `ws://127.0.0.1:${websocketPort}`,
     logFile,
     async stop() {
       await Promise.all(deliveries.map((delivery) => delivery.stop()));

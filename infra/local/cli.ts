@@ -93,6 +93,7 @@ async function main(argv: string[]): Promise<void> {
         stagesPrepared,
       ]);
       step(`ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${api.url}/api/v1/health — Ctrl-C stops the API`);
+      detail(`API docs: ${api.url}/api/v1/docs — live updates: ${api.websocketUrl}/?token=TOKEN&chat=N`);
       await waitForSignal();
       step('stopping the API (services keep running; npm run stop stops them)');
       await api.stop();
@@ -130,7 +131,7 @@ async function main(argv: string[]): Promise<void> {
         retryDelaySeconds: retry === undefined ? undefined : Number(retry),
         log: (line) => console.log(`[sqs] ${line}`),
       });
-      console.log(`API ready: ${api.url}`);
+      console.log(`API ready: ${api.url} (WebSocket ${api.websocketUrl})`);
       await waitForSignal();
       await api.stop();
       return;

@@ -8,10 +8,14 @@ export interface LocalPorts {
   opensearch: number;
   http: number;
   lambda: number;
+  /** serverless-offline's WebSocket port: HTTP + 1. */
+  websocket: number;
   testHttp: number;
   testLambda: number;
+  testWebsocket: number;
 }
 export function localPorts(env?: NodeJS.ProcessEnv): LocalPorts;
+export function websocketPortOf(httpPort: number): number;
 export function localEnvironment(stage?: string, env?: NodeJS.ProcessEnv): Record<string, string>;
 export function queueName(stage: string, key: string): string;
 export function deadLetterQueueName(stage: string, key: string): string;

@@ -7,6 +7,9 @@ const { queues } = require('../queues.json');
 const SERVICE = 'chat-system';
 const ROOT = path.resolve(__dirname, '..', '..');
 
+/** The WebSocket port of an API instance: always its HTTP port + 1. */
+const websocketPortOf = (httpPort) => httpPort + 1;
+
 /** Ports, each movable by an environment variable of the same name. */
 function localPorts(env = process.env) {
   const port = (name, fallback) => {
@@ -18,16 +21,22 @@ function localPorts(env = process.env) {
     }
     return value;
   };
+  const http = port('HTTP_PORT', 3000);
+  const testHttp = port('TEST_HTTP_PORT', 3100);
   return {
     mysql: port('MYSQL_PORT', 3306),
     redis: port('REDIS_PORT', 6379),
     sqs: port('SQS_PORT', 9324),
     opensearch: port('OPENSEARCH_PORT', 9200),
-    http: port('HTTP_PORT', 3000),
+    http,
     lambda: port('LAMBDA_PORT', 3002),
+    // Live updates: serverless-offline's WebSocket server sits at HTTP + 1 (3001), so it moves with
+    // the HTTP port and `npm start`, `npm test` and extra API instances never collide.
+    websocket: websocketPortOf(http),
     // `npm test` runs its own API instance, so it can run beside `npm start`.
-    testHttp: port('TEST_HTTP_PORT', 3100),
+    testHttp,
     testLambda: port('TEST_LAMBDA_PORT', 3102),
+    testWebsocket: websocketPortOf(testHttp),
   };
 }
 
@@ -43,6 +52,9 @@ function localEnvironment(stage = 'local', env = process.env) {
   const ports = localPorts(env);
   const sqsEndpoint = `http://127.0.0.1:${ports.sqs}`;
   const queueUrl = (name) => `${sqsEndpoint}/000000000000/${name}`;
+  // Inside serverless-offline the launcher sets WEBSOCKET_PORT (its instance's HTTP + 1); elsewhere
+  // (tests, tools) the stage's default instance.
+  const websocketPort = env.WEBSOCKET_PORT || (stage === 'test' ? ports.testWebsocket : ports.websocket);
   const environment = {
     STAGE: stage,
     AWS_REGION: env.AWS_REGION || 'us-east-1',
@@ -58,6 +70,8 @@ function localEnvironment(stage = 'local', env = process.env) {
     SQS_BACKEND: env.SQS_BACKEND || 'elasticmq',
     OPENSEARCH_URL: `http://127.0.0.1:${ports.opensearch}`,
     OPENSEARCH_INDEX_PREFIX: `${stage}_`,
+    // serverless-offline serves the API Gateway Management API (`@connections`) on its WebSocket port.
+    WEBSOCKET_ENDPOINT: `http://127.0.0.1:${websocketPort}`,
     // Local SQS servers accept any credentials; the SDK only insists that some exist.
     AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID || 'local',
     AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY || 'local',
@@ -75,4 +89,4 @@ function localEnvironment(stage = 'local', env = process.env) {
   return environment;
 }
 
-module.exports = { SERVICE, ROOT, localPorts, localEnvironment, queueName, deadLetterQueueName, queues };
+module.exports = { SERVICE, ROOT, localPorts, websocketPortOf, localEnvironment, queueName, deadLetterQueueName, queues };

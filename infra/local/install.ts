@@ -55,3 +55,19 @@ export function ensureJvmClasspath(service: string): string {
   detail(`${classpath.split(':').length} jars`);
   return classpath;
 }
+
+/** Where the browser tests find Chromium: `CHROMIUM_PATH` (CI points it at its own download), else Debian's. */
+export const chromiumPath = (env: NodeJS.ProcessEnv = process.env) => env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+/**
+ * The headless browser of the docs page test: Debian's `chromium`, installed with apt like the other
+ * packages (a no-op when present). A `CHROMIUM_PATH` that exists is used as is: GitHub's runners have
+ * only a snap chromium, so CI brings its own (CLARIFICATIONS "CI on GitHub").
+ */
+export function ensureChromium(env: NodeJS.ProcessEnv = process.env): string {
+  const path = chromiumPath(env);
+  if (existsSync(path)) return path;
+  if (env.CHROMIUM_PATH) throw new LauncherError(`CHROMIUM_PATH=${env.CHROMIUM_PATH} does not exist`);
+  ensureDebianPackages({ chromium: 'chromium' });
+  return path;
+}

@@ -23,3 +23,10 @@ export function logPath(name: string): string {
   mkdirSync(dir, { recursive: true });
   return join(dir, `${name}.log`);
 }
+
+/** Artefacts tests leave for a human (screenshots), under .local/test-output (the folder is created). */
+export function testOutputPath(name: string): string {
+  const dir = join(LOCAL_DIR, 'test-output');
+  mkdirSync(dir, { recursive: true });
+  return join(dir, name);
+}

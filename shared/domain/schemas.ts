@@ -44,6 +44,9 @@ export const AppPath = z.object({ token: Token });
 export const ChatPath = AppPath.extend({ chatNumber: PathNumber('chat number') });
 export const MessagePath = ChatPath.extend({ messageNumber: PathNumber('message number') });
 
+/** Live updates: the WebSocket `$connect` query string, `?token=…&chat=N`. */
+export const LiveConnectQuery = z.object({ token: Token, chat: PathNumber('chat') });
+
 const QueryInteger = (what: string, min: number, max: number, fallback: number) =>
   z
     .string()

@@ -108,12 +108,12 @@ const requestLogging = (): Middleware => {
   };
 };
 
-/** Wraps a route in the middleware stack every HTTP handler shares. */
-export function httpHandler(route: HttpRoute) {
-  return middy<HttpEvent, HttpResponse, Error, Context>()
-    .use(requestLogging())
-    .use(errorMapping())
-    .use(methodCheck())
-    .use(jsonBody())
-    .handler(route);
+/**
+ * Wraps a route in the middleware stack every HTTP handler shares. WebSocket routes use it too, with
+ * `jsonBody: false`: their frames carry no Content-Type (the route reads what it needs itself), and
+ * they have no HTTP method to check.
+ */
+export function httpHandler(route: HttpRoute, { jsonBody: parseJsonBody = true } = {}) {
+  const stack = middy<HttpEvent, HttpResponse, Error, Context>().use(requestLogging()).use(errorMapping());
+  return (parseJsonBody ? stack.use(methodCheck()).use(jsonBody()) : stack).handler(route);
 }

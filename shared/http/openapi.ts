@@ -1,5 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { DOCS_ASSET_NAMES } from './docs-page';
 import {
   Accepted,
   App,
@@ -99,6 +100,22 @@ export const routes: RouteConfig[] = [
     operationId: 'getOpenApi',
     summary: 'This document',
     responses: { 200: json(z.object({ openapi: z.string() }).passthrough(), 'The OpenAPI 3.1 document') },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/docs',
+    summary: 'This document as an interactive page (Swagger UI, served by the API itself)',
+    responses: { 200: { description: 'The HTML page; it loads its assets from /api/v1/docs/{asset}', content: { 'text/html': { schema: z.string() } } } },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/docs/{asset}',
+    summary: "The docs page's assets (Swagger UI from npm, no CDN)",
+    request: { params: z.object({ asset: z.enum(DOCS_ASSET_NAMES as [string, ...string[]]) }) },
+    responses: {
+      200: { description: 'The asset (gzip-encoded when the client accepts it)', content: { 'text/css': { schema: z.string() }, 'text/javascript': { schema: z.string() }, 'image/png': { schema: z.string() } } },
+      404: errors[404],
+    },
   },
   {
     method: 'post',
@@ -263,7 +280,14 @@ export function openApiDocument(extraRoutes: RouteConfig[] = []) {
       description:
         'Applications (by token), numbered chats and messages. Creates return a number at once and persist asynchronously. ' +
         'Limits: name 1–255 characters after trimming, content 1–10,000 characters, limit 1–100 (default 20), page ≥ 1, ' +
-        'path numbers positive integers below 2^31, request body ≤ 128 KiB of JSON (enough for a 10,000-character message in any JSON encoding, even every character escaped as a `\\uXXXX` surrogate pair).',
+        'path numbers positive integers below 2^31, request body ≤ 128 KiB of JSON (enough for a 10,000-character message in any JSON encoding, even every character escaped as a `\\uXXXX` surrogate pair).\n\n' +
+        '**Live updates (WebSocket API).** Connect to the WebSocket API with `?token=TOKEN&chat=N` ' +
+        '(locally `ws://127.0.0.1:3001`, the HTTP port + 1; on AWS the `wss://…/STAGE` URL of the stack). ' +
+        'An unknown token or chat refuses the connection (404; 400 for a malformed one). After each batch of the chat\'s ' +
+        'messages is persisted, the connection receives one frame: a JSON array of events in number order, each ' +
+        '`{"type":"message.created"|"message.updated","chat_number","number","content","created_at","updated_at"}`. ' +
+        'Send `{"action":"ping"}` to get `{"type":"pong"}` and stay subscribed (idle connections close after 10 minutes). ' +
+        'Pushes are a convenience: after a reconnect, read what you missed over HTTP.',
     },
     servers: [{ url: '/' }],
   });

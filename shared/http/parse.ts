@@ -39,3 +39,6 @@ export function parseIdempotencyKey(event: HttpEvent, { global = false } = {}): 
   if (global && !UUID.test(key)) throw new ValidationError('invalid header: Idempotency-Key must be a UUID on POST /apps');
   return global ? key.toLowerCase() : key;
 }
+
+/** A WebSocket event's connection id (its request context has one; the HTTP event type does not say so). */
+export const connectionIdOf = (event: HttpEvent): string => (event.requestContext as unknown as { connectionId: string }).connectionId;

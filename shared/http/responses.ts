@@ -21,3 +21,17 @@ export function errorResponse(error: AppError): HttpResponse {
 export const INTERNAL_ERROR: HttpResponse = json(500, {
   error: { code: 'internal_error', message: 'an unexpected error occurred' },
 });
+
+/**
+ * A response that is not JSON (the docs page and its assets). Binary bodies travel base64-encoded,
+ * as API Gateway expects.
+ */
+export function content(body: string | Buffer, contentType: string, headers: Record<string, string> = {}): HttpResponse {
+  const binary = Buffer.isBuffer(body);
+  return {
+    statusCode: 200,
+    headers: { 'Content-Type': contentType, ...headers },
+    body: binary ? body.toString('base64') : body,
+    isBase64Encoded: binary,
+  };
+}

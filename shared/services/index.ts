@@ -1,7 +1,9 @@
+import { redisConnections } from '../adapters/connections';
 import { redisCounters } from '../adapters/counters';
 import { mysqlPool, withStatementTimeout } from '../adapters/mysql';
 import { searchMessages } from '../adapters/search-index';
 import { sqsQueue, sqsQueueDepth } from '../adapters/sqs';
+import { apiGatewayPusher } from '../adapters/websocket-push';
 import { mysqlApplications } from '../adapters/stores/applications';
 import { mysqlChats } from '../adapters/stores/chats';
 import { mysqlMessages } from '../adapters/stores/messages';
@@ -10,6 +12,7 @@ import { config } from '../config';
 import { applicationService } from './applications';
 import { chatService } from './chats';
 import { systemClock } from './clock';
+import { liveService } from './live';
 import { persistenceService, searchIndexOf } from './persistence';
 import { counterRecovery } from './recovery';
 import { searchService } from './search';
@@ -51,5 +54,6 @@ export const services = {
     });
   }),
   search: once(() => searchService({ recovery: recovery(), search: (request) => searchMessages(request) })),
+  live: once(() => liveService({ recovery: recovery(), connections: redisConnections(), pusher: apiGatewayPusher() })),
   recovery,
 };

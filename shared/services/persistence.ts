@@ -33,6 +33,8 @@ export interface PersistenceDeps {
 export interface PersistResult<T> {
   failures: ItemFailure[];
   stored: QueueItem<T>[];
+  /** Live updates: what MySQL holds for the written messages (as indexed), for the consumer's notifier. */
+  rows?: SearchableMessage[];
 }
 
 const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -176,9 +178,10 @@ export const persistenceService = ({ applications, chats, messages, search, coun
       for (const [key, row] of await readBack([...moved.values()], messages)) rows.set(key, row);
     }
 
-    failures.push(...(await indexWritten(placed, rows, search)));
+    const indexed = await indexWritten(placed, rows, search);
+    failures.push(...indexed.failures);
     failedIds = new Set(failures.map((f) => f.id));
-    return { failures, stored: items.filter((item) => !failedIds.has(item.id)) };
+    return { failures, stored: items.filter((item) => !failedIds.has(item.id)), rows: indexed.documents };
   },
 });
 
@@ -252,8 +255,8 @@ const recordTime = (record: MessageRecord) => (record.type === 'message.created'
  * content; its version, the row's updated_at, is the one already indexed). A `stale` outcome (a newer
  * version is indexed) is a success. OpenSearch unreachable fails every written record of the batch.
  */
-async function indexWritten(placed: Placed[], rows: Map<string, StoredMessage>, search: MessageIndex): Promise<ItemFailure[]> {
-  if (placed.length === 0) return [];
+async function indexWritten(placed: Placed[], rows: Map<string, StoredMessage>, search: MessageIndex): Promise<{ failures: ItemFailure[]; documents: SearchableMessage[] }> {
+  if (placed.length === 0) return { failures: [], documents: [] };
   const documents: SearchableMessage[] = [];
   const documentOf = new Map<string, number>();
   for (const { item, chatId, number } of placed) {
@@ -269,12 +272,13 @@ async function indexWritten(placed: Placed[], rows: Map<string, StoredMessage>, 
     outcomes = await search.index(documents);
   } catch (error) {
     if (!(error instanceof ServiceUnavailable)) throw error;
-    return placed.map(({ item }) => ({ id: item.id, reason: reason(error) }));
+    return { failures: placed.map(({ item }) => ({ id: item.id, reason: reason(error) })), documents };
   }
-  return placed.flatMap(({ item, chatId, number }) => {
+  const failures = placed.flatMap(({ item, chatId, number }) => {
     const position = documentOf.get(placeKey(chatId, number));
     if (position === undefined) return [{ id: item.id, reason: 'message row not found after writing it' }];
     const outcome = outcomes[position]!;
     return outcome.ok ? [] : [{ id: item.id, reason: `search index: ${outcome.reason}` }];
   });
+  return { failures, documents };
 }

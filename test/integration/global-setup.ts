@@ -3,6 +3,7 @@ import { openSync } from 'node:fs';
 import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { localEnvironment, localPorts, queues, ROOT } from '../../infra/local/environment';
 import { logPath } from '../../infra/local/paths';
+import { ensureChromium } from '../../infra/local/install';
 import { ensureServices, localSqsClient, prepareStage, provisionDatabases } from '../../infra/local/platform';
 import { isAlive, waitUntilReady } from '../../infra/local/process';
 
@@ -35,6 +36,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   console.log('');
   const services = await ensureServices();
+  // The docs page test drives a real browser (Debian's chromium, or CHROMIUM_PATH); a no-op when present.
+  ensureChromium();
   await provisionDatabases(['test']);
   await prepareStage('test');
   await purgeTestQueues();

@@ -47,3 +47,16 @@ describe('localEnvironment', () => {
     expect(test.OPENSEARCH_INDEX_PREFIX).not.toBe(local.OPENSEARCH_INDEX_PREFIX);
   });
 });
+
+describe('the WebSocket port (live updates)', () => {
+  it('is the HTTP port + 1 of the stage’s API, so it moves with it', () => {
+    expect(localEnvironment('local', {}).WEBSOCKET_ENDPOINT).toBe('http://127.0.0.1:3001');
+    expect(localEnvironment('local', { HTTP_PORT: '8080' }).WEBSOCKET_ENDPOINT).toBe('http://127.0.0.1:8081');
+    expect(localEnvironment('test', {}).WEBSOCKET_ENDPOINT).toBe('http://127.0.0.1:3101');
+    expect(localEnvironment('test', { TEST_HTTP_PORT: '4100' }).WEBSOCKET_ENDPOINT).toBe('http://127.0.0.1:4101');
+  });
+
+  it('inside serverless-offline, is the one the launcher gave that instance', () => {
+    expect(localEnvironment('test', { HTTP_PORT: '3150', WEBSOCKET_PORT: '3151' }).WEBSOCKET_ENDPOINT).toBe('http://127.0.0.1:3151');
+  });
+});
