@@ -14,6 +14,7 @@
 // CloudFormation parameters: packaging works without them (the template stays valid), and a deploy
 // without them stops before it changes anything ("Parameters: [VpcId, VpcSubnetIds] must have values").
 const { queues } = require('./queues.json');
+const { roleLogicalId, searchUsers } = require('./permissions.js');
 
 const SERVICE = 'chat-system';
 const LOCAL_STAGES = new Set(['local', 'test']);
@@ -463,13 +464,14 @@ function openSearchResources(stage, settings) {
         EncryptionAtRestOptions: { Enabled: true },
         NodeToNodeEncryptionOptions: { Enabled: true },
         DomainEndpointOptions: { EnforceHTTPS: true, TLSSecurityPolicy: 'Policy-Min-TLS-1-2-PFS-2023-10' },
-        // Requests are SigV4-signed by the Lambda role; nothing else is admitted.
+        // Requests are SigV4-signed by the roles of the functions that search or index (infra/permissions.js);
+        // nothing else is admitted.
         AccessPolicies: {
           Version: '2012-10-17',
           Statement: [
             {
               Effect: 'Allow',
-              Principal: { AWS: { 'Fn::GetAtt': ['IamRoleLambdaExecution', 'Arn'] } },
+              Principal: { AWS: searchUsers().map((name) => ({ 'Fn::GetAtt': [roleLogicalId(name), 'Arn'] })) },
               Action: 'es:ESHttp*',
               Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:es:\${AWS::Region}:\${AWS::AccountId}:domain/${domainName}/*` },
             },
@@ -500,23 +502,6 @@ function outputs() {
     result[`${logicalDeadLetterQueueId(key)}Url`] = { Value: { Ref: logicalDeadLetterQueueId(key) } };
   }
   return result;
-}
-
-function queueStatement() {
-  return {
-    Effect: 'Allow',
-    Action: [
-      'sqs:SendMessage',
-      'sqs:GetQueueAttributes',
-      'sqs:ReceiveMessage',
-      'sqs:DeleteMessage',
-      'sqs:ChangeMessageVisibility',
-    ],
-    Resource: Object.keys(queues).flatMap((key) => [
-      { 'Fn::GetAtt': [logicalQueueId(key), 'Arn'] },
-      { 'Fn::GetAtt': [logicalDeadLetterQueueId(key), 'Arn'] },
-    ]),
-  };
 }
 
 module.exports = {
@@ -564,27 +549,5 @@ module.exports = {
         : [own],
       subnetIds: { 'Fn::Split': [',', { 'Fn::Join': [',', { Ref: 'VpcSubnetIds' }] }] },
     };
-  },
-
-  /**
-   * Lambda role statements. Without a Serverless context (a plain call, e.g. from a test) it returns
-   * the queue statement synchronously, as before; serverless.yml gets a promise with the AWS extras.
-   */
-  iamStatements(context) {
-    if (!context || !context.resolveVariable) return [queueStatement()];
-    return (async () => {
-      const stage = await stageOf(context);
-      if (isLocalStage(stage)) return [queueStatement()];
-      const domainArn = `arn:\${AWS::Partition}:es:\${AWS::Region}:\${AWS::AccountId}:domain/${openSearchDomainName(stage)}`;
-      return [
-        queueStatement(),
-        {
-          Effect: 'Allow',
-          Action: 'es:ESHttp*',
-          // Built from the name, not GetAtt: the domain's access policy already refers to this role.
-          Resource: [{ 'Fn::Sub': domainArn }, { 'Fn::Sub': `${domainArn}/*` }],
-        },
-      ];
-    })();
   },
 };

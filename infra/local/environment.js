@@ -59,7 +59,7 @@ function localEnvironment(stage = 'local', env = process.env) {
     // Local SQS servers accept any credentials; the SDK only insists that some exist.
     AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID || 'local',
     AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY || 'local',
-    // The Lambda runtime here is nodejs20.x, which the SDK warns about on every cold start.
+    // The local runtime is Node 20 (serverless.yml params), which the SDK warns about on every cold start.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   for (const key of Object.keys(queues)) {
