@@ -28,6 +28,8 @@ function awsEnvironment(stage) {
     MYSQL_PASSWORD: { 'Fn::Sub': `{{resolve:secretsmanager:\${${ids.databaseSecret}}:SecretString:password}}` },
     MYSQL_DATABASE: DATABASE_NAME,
     MYSQL_POOL_SIZE: '2',
+    // RDS Proxy requires TLS (infra/resources.js RequireTLS); the config refuses plaintext on AWS stages.
+    MYSQL_TLS: 'true',
     // TLS (rediss) with the AUTH token as the password; the token is letters and digits only.
     REDIS_URL: {
       'Fn::Sub':

@@ -15,6 +15,7 @@
 // without them stops before it changes anything ("Parameters: [VpcId, VpcSubnetIds] must have values").
 const { queues } = require('./queues.json');
 const { roleLogicalId, searchUsers } = require('./permissions.js');
+const observability = require('./observability.js');
 
 const SERVICE = 'chat-system';
 const LOCAL_STAGES = new Set(['local', 'test']);
@@ -55,6 +56,7 @@ const SETTINGS = {
   openSearchInstanceType: ['openSearchInstanceType', 'OPENSEARCH_INSTANCE_TYPE', 'm6g.large.search'],
   openSearchVolumeSize: ['openSearchVolumeSize', 'OPENSEARCH_VOLUME_SIZE', '20'],
   deletionProtection: ['deletionProtection', 'DELETION_PROTECTION', null],
+  alarmTopicArn: ['alarmTopicArn', 'ALARM_TOPIC_ARN', null],
 };
 
 async function stageOf({ resolveVariable }) {
@@ -79,6 +81,9 @@ function validate(settings, stage) {
   const subnets = list(settings.vpcSubnetIds);
   const groups = list(settings.vpcSecurityGroupIds);
   if (settings.vpcId && !/^vpc-[0-9a-f]+$/.test(settings.vpcId)) fail(`vpcId "${settings.vpcId}" is not a VPC id`);
+  if (settings.alarmTopicArn && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$/.test(settings.alarmTopicArn)) {
+    fail(`alarmTopicArn "${settings.alarmTopicArn}" is not an SNS topic ARN`);
+  }
   for (const subnet of subnets) if (!/^subnet-[0-9a-f]+$/.test(subnet)) fail(`"${subnet}" is not a subnet id`);
   if (subnets.length === 1) fail('vpcSubnetIds needs at least two private subnets in different Availability Zones');
   for (const group of groups) if (!/^sg-[0-9a-f]+$/.test(group)) fail(`"${group}" is not a security group id`);
@@ -340,9 +345,9 @@ function databaseResources(stage, settings) {
         RoleArn: { 'Fn::GetAtt': ['DatabaseProxyRole', 'Arn'] },
         VpcSubnetIds: { Ref: 'VpcSubnetIds' },
         VpcSecurityGroupIds: [{ Ref: ids.dataSecurityGroup }],
-        // The application's MySQL client does not negotiate TLS yet; traffic stays inside the VPC,
-        // admitted only from the Lambda security group. Turn on once the client sets `ssl`.
-        RequireTLS: false,
+        // Clients must connect with TLS (the functions set MYSQL_TLS=true; shared/config.ts refuses
+        // plaintext on AWS stages). The proxy presents an ACM certificate.
+        RequireTLS: true,
         IdleClientTimeout: 1800,
       },
     },
@@ -521,13 +526,15 @@ module.exports = {
     if (isLocalStage(stage)) return { Resources: queueResources(stage) };
     const settings = await settingsOf(context, stage);
     return {
-      Parameters: parameters(settings),
+      Parameters: { ...parameters(settings), ...observability.parameters(settings.alarmTopicArn) },
+      Conditions: observability.conditions,
       Resources: {
         ...queueResources(stage, settings.deletionProtection),
         ...networkResources(stage, settings),
         ...databaseResources(stage, settings),
         ...redisResources(stage, settings),
         ...openSearchResources(stage, settings),
+        ...observability.resources(stage, { logicalQueueId, logicalDeadLetterQueueId }),
       },
       Outputs: outputs(),
     };

@@ -8,6 +8,9 @@ export const QUEUE_KEYS = Object.keys(queues) as QueueKey[];
 const port = z.coerce.number().int().min(1).max(65535);
 const url = z.string().url();
 
+/** The stages that run on the local services (127.0.0.1), never on AWS. */
+const LOCAL_STAGES = new Set(['local', 'test']);
+
 const EnvironmentSchema = z.object({
   STAGE: z.string().min(1),
   MYSQL_HOST: z.string().min(1),
@@ -16,6 +19,7 @@ const EnvironmentSchema = z.object({
   MYSQL_PASSWORD: z.string(),
   MYSQL_DATABASE: z.string().min(1),
   MYSQL_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(2),
+  MYSQL_TLS: z.enum(['true', 'false']).default('false'),
   REDIS_URL: url,
   SQS_ENDPOINT: url.optional(),
   AWS_REGION: z.string().min(1).default('us-east-1'),
@@ -26,13 +30,22 @@ const EnvironmentSchema = z.object({
   CHATS_DLQ_URL: url,
   MESSAGES_QUEUE_URL: url,
   MESSAGES_DLQ_URL: url,
+}).superRefine((env, problems) => {
+  // On AWS nothing travels in plaintext: MySQL through RDS Proxy with TLS, Redis over rediss,
+  // OpenSearch and SQS over HTTPS. Only the local stages, on 127.0.0.1, go without.
+  if (LOCAL_STAGES.has(env.STAGE)) return;
+  const demand = (ok: boolean, path: string, message: string) => ok || problems.addIssue({ code: 'custom', path: [path], message });
+  demand(env.MYSQL_TLS === 'true', 'MYSQL_TLS', 'must be true outside the local stages');
+  demand(env.REDIS_URL.startsWith('rediss://'), 'REDIS_URL', 'must be rediss:// (TLS) outside the local stages');
+  demand(env.OPENSEARCH_URL.startsWith('https://'), 'OPENSEARCH_URL', 'must be https:// outside the local stages');
+  demand(env.SQS_ENDPOINT === undefined || env.SQS_ENDPOINT.startsWith('https://'), 'SQS_ENDPOINT', 'must be https:// outside the local stages');
 });
 
 export type Environment = z.infer<typeof EnvironmentSchema>;
 
 export interface Config {
   stage: string;
-  mysql: { host: string; port: number; user: string; password: string; database: string; poolSize: number };
+  mysql: { host: string; port: number; user: string; password: string; database: string; poolSize: number; tls: boolean };
   redis: { url: string };
   sqs: { region: string; endpoint?: string; queueUrls: Record<QueueKey, string>; deadLetterQueueUrls: Record<QueueKey, string> };
   opensearch: { url: string; auth: 'none' | 'sigv4'; region: string; indexPrefix: string };
@@ -62,6 +75,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       password: e.MYSQL_PASSWORD,
       database: e.MYSQL_DATABASE,
       poolSize: e.MYSQL_POOL_SIZE,
+      tls: e.MYSQL_TLS === 'true',
     },
     redis: { url: e.REDIS_URL },
     sqs: {

@@ -1,6 +1,8 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { AppError, MalformedJson, PayloadTooLarge, UnsupportedMediaType } from '../domain/errors';
+import { addLambdaContext, withCorrelationId } from '../observability/logger';
+import { flushMetrics, recordMetric } from '../observability/metrics';
 import { describeError, log } from './log';
 import { errorResponse, INTERNAL_ERROR, type HttpResponse } from './responses';
 
@@ -81,11 +83,31 @@ const requestLogging = (): Middleware => {
   };
 };
 
-/** Wraps a route in the middleware stack every HTTP handler shares. */
+/** Lambda context on the logs; the metrics of the invocation written once it ends, creates counted. */
+const observability = (): Middleware => {
+  const done: Middleware['after'] = ({ event, response }) => {
+    if (response?.statusCode === 201) recordMetric('Created', 1, 'Count', { route: event.routeKey });
+    flushMetrics();
+  };
+  return {
+    before: ({ context }) => addLambdaContext(context),
+    after: done,
+    onError: done,
+  };
+};
+
+/**
+ * Wraps a route in the middleware stack every HTTP handler shares, run under the request's
+ * correlation id (API Gateway's request id): every log line carries it, and so does every queue
+ * record the request enqueues.
+ */
 export function httpHandler(route: HttpRoute) {
-  return middy<HttpEvent, HttpResponse, Error, Context>()
+  const handler = middy<HttpEvent, HttpResponse, Error, Context>()
+    .use(observability())
     .use(requestLogging())
     .use(errorMapping())
     .use(jsonBody())
     .handler(route);
+  return (event: HttpEvent, context: Context): Promise<HttpResponse> =>
+    withCorrelationId(event.requestContext?.requestId, () => handler(event, context));
 }

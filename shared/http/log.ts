@@ -1,9 +1,12 @@
-/** One JSON line per event, so CloudWatch Logs Insights can query fields. */
+import { currentCorrelationId, logger } from '../observability/logger';
+
+/**
+ * One structured JSON line per event (Powertools Logger: level, message, timestamp, service, the
+ * Lambda context), with the correlation id of the request or record being worked on.
+ */
 export function log(level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}): void {
-  const line = JSON.stringify({ level, message, ...fields, time: new Date().toISOString() });
-  if (level === 'error') console.error(line);
-  else if (level === 'warn') console.warn(line);
-  else console.log(line);
+  const correlationId = currentCorrelationId();
+  logger[level](message, correlationId ? { correlation_id: correlationId, ...fields } : fields);
 }
 
 export function describeError(error: unknown): Record<string, unknown> {

@@ -5,6 +5,7 @@ import type { MessageStore } from '../adapters/stores/messages';
 import { NotFound } from '../domain/errors';
 import type { ChatRecord, MessageRecord } from '../domain/records';
 import type { Chat, Message, Paging } from '../domain/schemas';
+import { currentCorrelationId } from '../observability/logger';
 import type { Clock } from './clock';
 
 export interface ChatDeps {
@@ -25,7 +26,13 @@ export const chatService = ({ counters, queue, chats, messages, clock }: ChatDep
   async createChat(token: string): Promise<number> {
     const next = await counters.nextChat(token);
     if ('missing' in next) throw new NotFound('application', token);
-    const record: ChatRecord = { type: 'chat.created', token, number: next.number, createdAt: clock.now().toISOString() };
+    const record: ChatRecord = {
+      type: 'chat.created',
+      token,
+      number: next.number,
+      createdAt: clock.now().toISOString(),
+      correlationId: currentCorrelationId(),
+    };
     await queue.send('chats', record);
     return next.number;
   },
@@ -40,6 +47,7 @@ export const chatService = ({ counters, queue, chats, messages, clock }: ChatDep
       number: next.number,
       content,
       createdAt: clock.now().toISOString(),
+      correlationId: currentCorrelationId(),
     };
     await queue.send('messages', record);
     return next.number;
@@ -54,7 +62,15 @@ export const chatService = ({ counters, queue, chats, messages, clock }: ChatDep
     const numbering = await counters.chatNumbering(token, chatNumber);
     if ('missing' in numbering) throw numbering.missing === 'application' ? new NotFound('application', token) : new NotFound('chat', chatNumber);
     if (number > numbering.lastMessage) throw new NotFound('message', number);
-    const record: MessageRecord = { type: 'message.updated', token, chatNumber, number, content, updatedAt: clock.now().toISOString() };
+    const record: MessageRecord = {
+      type: 'message.updated',
+      token,
+      chatNumber,
+      number,
+      content,
+      updatedAt: clock.now().toISOString(),
+      correlationId: currentCorrelationId(),
+    };
     await queue.send('messages', record);
   },
 

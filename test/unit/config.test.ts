@@ -1,4 +1,5 @@
 import { ConfigError, parseConfig } from '../../shared/config';
+import { mysqlOptions } from '../../shared/adapters/mysql';
 import { localEnvironment } from '../../infra/local/environment';
 
 describe('parseConfig', () => {
@@ -45,5 +46,43 @@ describe('localEnvironment', () => {
     expect(test.REDIS_URL).not.toBe(local.REDIS_URL);
     expect(test.CHATS_QUEUE_URL).not.toBe(local.CHATS_QUEUE_URL);
     expect(test.OPENSEARCH_INDEX_PREFIX).not.toBe(local.OPENSEARCH_INDEX_PREFIX);
+  });
+});
+
+describe('TLS on AWS stages', () => {
+  /** What a prod function sees once CloudFormation resolved infra/environment.js. */
+  const awsEnvironment = (): NodeJS.ProcessEnv => ({
+    STAGE: 'prod',
+    MYSQL_HOST: 'chat-system-prod.proxy-abc.eu-west-1.rds.amazonaws.com',
+    MYSQL_USER: 'chat',
+    MYSQL_PASSWORD: 'secret',
+    MYSQL_DATABASE: 'chat',
+    MYSQL_TLS: 'true',
+    REDIS_URL: 'rediss://:token@master.chat.cache.amazonaws.com:6379',
+    OPENSEARCH_URL: 'https://vpc-chat-system-prod.eu-west-1.es.amazonaws.com',
+    OPENSEARCH_AUTH: 'sigv4',
+    CHATS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/chat-system-prod-chats',
+    CHATS_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/chat-system-prod-chats-dlq',
+    MESSAGES_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/chat-system-prod-messages',
+    MESSAGES_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/chat-system-prod-messages-dlq',
+  });
+
+  it('connects to MySQL (RDS Proxy) with verified TLS', () => {
+    const options = mysqlOptions(parseConfig(awsEnvironment()).mysql);
+
+    expect(options.ssl).toEqual({ minVersion: 'TLSv1.2', rejectUnauthorized: true });
+  });
+
+  it.each([
+    ['MYSQL_TLS', 'false'],
+    ['REDIS_URL', 'redis://master.chat.cache.amazonaws.com:6379'],
+    ['OPENSEARCH_URL', 'http://vpc-chat-system-prod.eu-west-1.es.amazonaws.com'],
+    ['SQS_ENDPOINT', 'http://sqs.eu-west-1.amazonaws.com'],
+  ])('refuses a plaintext %s', (name, value) => {
+    expect(() => parseConfig({ ...awsEnvironment(), [name]: value })).toThrow(new RegExp(`${name} is invalid`));
+  });
+
+  it('keeps plaintext for the local stages on 127.0.0.1', () => {
+    expect(mysqlOptions(parseConfig(localEnvironment('test', {})).mysql).ssl).toBeUndefined();
   });
 });

@@ -156,6 +156,42 @@ describe('the packaged prod template', () => {
     expect(principals).toEqual(searchers.map((name) => roleOf(name).roleId).sort());
   });
 
+  it('requires TLS between the functions and RDS Proxy', () => {
+    const [, proxy] = resourcesOfType('AWS::RDS::DBProxy')[0]!;
+    expect(proxy.Properties!.RequireTLS).toBe(true);
+    for (const [, fn] of lambdaFunctions()) {
+      const environment = fn.Properties!.Environment.Variables;
+      expect(environment.MYSQL_TLS).toBe('true');
+      expect(environment.REDIS_URL['Fn::Sub']).toMatch(/^rediss:\/\//);
+      expect(environment.OPENSEARCH_URL['Fn::Sub']).toMatch(/^https:\/\//);
+    }
+  });
+
+  it('alarms on DLQ depth, oldest message age, consumer errors and the API 5xx rate, to the AlarmTopicArn topic', () => {
+    const alarms = Object.fromEntries(resourcesOfType('AWS::CloudWatch::Alarm'));
+    const on = (metricName: string) =>
+      Object.values(alarms)
+        .filter((alarm) => alarm.Properties!.MetricName === metricName)
+        .map((alarm) => alarm.Properties!.Dimensions[0].Value);
+
+    expect(on('ApproximateNumberOfMessagesVisible').sort()).toEqual([
+      { 'Fn::GetAtt': ['ChatsDeadLetterQueue', 'QueueName'] },
+      { 'Fn::GetAtt': ['MessagesDeadLetterQueue', 'QueueName'] },
+    ]);
+    expect(on('ApproximateAgeOfOldestMessage')).toEqual([{ 'Fn::GetAtt': ['ChatsQueue', 'QueueName'] }, { 'Fn::GetAtt': ['MessagesQueue', 'QueueName'] }]);
+    expect(on('Errors')).toEqual([{ Ref: 'PersistChatsLambdaFunction' }, { Ref: 'PersistMessagesLambdaFunction' }]);
+    const api = alarms.Api5xxRateAlarm!.Properties!;
+    expect(api.Metrics.map((m: any) => m.MetricStat?.Metric.MetricName ?? m.Expression)).toEqual(['5xx', 'Count', expect.stringContaining('errors / requests')]);
+    for (const alarm of Object.values(alarms)) {
+      expect(alarm.Properties!.AlarmActions).toEqual({ 'Fn::If': ['HasAlarmTopic', [{ Ref: 'AlarmTopicArn' }], { Ref: 'AWS::NoValue' }] });
+    }
+    expect(template.Parameters!.AlarmTopicArn).toMatchObject({ Type: 'String', Default: '' });
+  });
+
+  it('has one dashboard', () => {
+    expect(resourcesOfType('AWS::CloudWatch::Dashboard')).toHaveLength(1);
+  });
+
   it('passes cfn-lint with no error and no warning', () => {
     const { status, output } = cfnLint(templatePath(dir));
     expect(output).toBe('');
