@@ -7,6 +7,15 @@ const { queues } = require('../queues.json');
 const SERVICE = 'chat-system';
 const ROOT = path.resolve(__dirname, '..', '..');
 
+/** The local SQS server: ElasticMQ (default) or LocalStack (`SQS_BACKEND=localstack`). */
+function sqsBackend(env = process.env) {
+  const backend = env.SQS_BACKEND || 'elasticmq';
+  if (backend !== 'elasticmq' && backend !== 'localstack') {
+    throw new Error(`SQS_BACKEND must be elasticmq or localstack, got "${backend}"`);
+  }
+  return backend;
+}
+
 /** Ports, each movable by an environment variable of the same name. */
 function localPorts(env = process.env) {
   const port = (name, fallback) => {
@@ -21,7 +30,8 @@ function localPorts(env = process.env) {
   return {
     mysql: port('MYSQL_PORT', 3306),
     redis: port('REDIS_PORT', 6379),
-    sqs: port('SQS_PORT', 9324),
+    // Each SQS backend has its own default port, so both can run side by side.
+    sqs: port('SQS_PORT', sqsBackend(env) === 'localstack' ? 4566 : 9324),
     opensearch: port('OPENSEARCH_PORT', 9200),
     http: port('HTTP_PORT', 3000),
     lambda: port('LAMBDA_PORT', 3002),
@@ -54,6 +64,8 @@ function localEnvironment(stage = 'local', env = process.env) {
     MYSQL_POOL_SIZE: '4',
     REDIS_URL: `redis://127.0.0.1:${ports.redis}/${stage === 'test' ? 1 : 0}`,
     SQS_ENDPOINT: sqsEndpoint,
+    // Which SQS-compatible server runs locally; GET /health names it on local stages.
+    SQS_BACKEND: env.SQS_BACKEND || 'elasticmq',
     OPENSEARCH_URL: `http://127.0.0.1:${ports.opensearch}`,
     OPENSEARCH_INDEX_PREFIX: `${stage}_`,
     // Local SQS servers accept any credentials; the SDK only insists that some exist.
@@ -69,4 +81,4 @@ function localEnvironment(stage = 'local', env = process.env) {
   return environment;
 }
 
-module.exports = { SERVICE, ROOT, localPorts, localEnvironment, queueName, deadLetterQueueName, queues };
+module.exports = { SERVICE, ROOT, sqsBackend, localPorts, localEnvironment, queueName, deadLetterQueueName, queues };

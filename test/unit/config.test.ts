@@ -1,6 +1,7 @@
 import { ConfigError, parseConfig } from '../../shared/config';
 import { mysqlOptions } from '../../shared/adapters/mysql';
 import { localEnvironment } from '../../infra/local/environment';
+import { localstackEnvironment } from '../../infra/local/services/localstack';
 
 describe('parseConfig', () => {
   it('reads a complete local environment', () => {
@@ -84,5 +85,24 @@ describe('TLS on AWS stages', () => {
 
   it('keeps plaintext for the local stages on 127.0.0.1', () => {
     expect(mysqlOptions(parseConfig(localEnvironment('test', {})).mysql).ssl).toBeUndefined();
+  });
+});
+
+describe('the local SQS backend', () => {
+  it('is ElasticMQ on 9324 by default, LocalStack on 4566 with SQS_BACKEND=localstack, and named to the functions', () => {
+    expect(localEnvironment('test', {})).toMatchObject({ SQS_BACKEND: 'elasticmq', SQS_ENDPOINT: 'http://127.0.0.1:9324' });
+    expect(localEnvironment('test', { SQS_BACKEND: 'localstack' })).toMatchObject({ SQS_BACKEND: 'localstack', SQS_ENDPOINT: 'http://127.0.0.1:4566' });
+    expect(localEnvironment('test', { SQS_BACKEND: 'localstack', SQS_PORT: '14566' }).SQS_ENDPOINT).toBe('http://127.0.0.1:14566');
+  });
+
+  it('refuses an unknown backend', () => {
+    expect(() => localEnvironment('test', { SQS_BACKEND: 'rabbitmq' })).toThrow(/SQS_BACKEND must be elasticmq or localstack/);
+  });
+
+  it('runs LocalStack on 127.0.0.1 only, path-style queue URLs, files under .local', () => {
+    const env = localstackEnvironment(4566, '/repo/.local/localstack');
+
+    expect(env).toMatchObject({ GATEWAY_LISTEN: '127.0.0.1:4566', GATEWAY_SERVER: 'hypercorn', SQS_ENDPOINT_STRATEGY: 'path', SERVICES: 'sqs', OVERRIDE_IN_DOCKER: '0' });
+    expect(env.FILESYSTEM_ROOT).toMatch(/^\/repo\/\.local\/localstack\//);
   });
 });
