@@ -25,7 +25,13 @@ export function packageStage(stage: string, dir: string): CloudFormationTemplate
   const result = spawnSync(
     process.execPath,
     [join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js'), 'package', '--stage', stage, '--package', dir],
-    { cwd: ROOT, encoding: 'utf8', env: { ...env, SLS_TELEMETRY_DISABLED: '1' }, timeout: 600_000 },
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      // Its own esbuild work folder too: the default one is what a running `sls offline` loads from.
+      env: { ...env, SLS_TELEMETRY_DISABLED: '1', ESBUILD_WORK_FOLDER: join('.local', 'esbuild-package') },
+      timeout: 600_000,
+    },
   );
   if (result.status !== 0) {
     throw new Error(`sls package --stage ${stage} failed (${result.status ?? result.signal}):\n${result.stdout}${result.stderr}`);
