@@ -96,6 +96,15 @@ const observability = (): Middleware => {
   };
 };
 
+/** serverless-offline puts this one constant in every HTTP API event as the request id. */
+const OFFLINE_REQUEST_ID = 'offlineContext_resourceId';
+
+/** API Gateway's request id; locally, where serverless-offline has none per request, the invocation's. */
+const correlationIdOf = (event: HttpEvent, context: Context): string | undefined => {
+  const requestId = event.requestContext?.requestId;
+  return requestId && requestId !== OFFLINE_REQUEST_ID ? requestId : context?.awsRequestId;
+};
+
 /**
  * Wraps a route in the middleware stack every HTTP handler shares, run under the request's
  * correlation id (API Gateway's request id): every log line carries it, and so does every queue
@@ -109,5 +118,5 @@ export function httpHandler(route: HttpRoute) {
     .use(jsonBody())
     .handler(route);
   return (event: HttpEvent, context: Context): Promise<HttpResponse> =>
-    withCorrelationId(event.requestContext?.requestId, () => handler(event, context));
+    withCorrelationId(correlationIdOf(event, context), () => handler(event, context));
 }

@@ -53,6 +53,15 @@ describe('observability', () => {
     expect(requests[0]).toMatchObject({ level: 'INFO', service: 'chat-system' });
   });
 
+  it('falls back to the invocation id under serverless-offline, whose HTTP events all carry one constant request id', async () => {
+    const { service, sent } = recordingChats();
+    const createChat = httpHandler(async () => created({ number: await service.createChat('T'.repeat(22)) }));
+
+    await createChat(httpEvent({ requestContext: { ...httpEvent().requestContext, requestId: 'offlineContext_resourceId' } }), lambdaContext);
+
+    expect(sent[0]!.record.correlationId).toBe(lambdaContext.awsRequestId);
+  });
+
   it('counts creates by route and writes the invocation\'s metrics when it ends', async () => {
     const handler = httpHandler(async () => {
       recordMetric('SomethingCounted', 2);
