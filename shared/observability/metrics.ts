@@ -1,4 +1,5 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { writeThroughProcessConsole } from './logger';
 
 /**
  * Business and operational metrics, one call per fact, written by Powertools Metrics as CloudWatch
@@ -9,7 +10,7 @@ export type MetricUnit = 'Count' | 'Milliseconds' | 'Seconds' | 'Bytes';
 export const METRICS_NAMESPACE = 'ChatSystem';
 export const SERVICE_NAME = 'chat-system';
 
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+const metrics = writeThroughProcessConsole(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME }));
 
 /**
  * Records one value. Without dimensions it is buffered and written once per invocation
@@ -21,7 +22,7 @@ export function recordMetric(name: string, value = 1, unit: MetricUnit = 'Count'
     metrics.addMetric(name, unit, value);
     return;
   }
-  const single = metrics.singleMetric();
+  const single = writeThroughProcessConsole(metrics.singleMetric());
   single.addDimensions(dimensions);
   single.addMetric(name, unit, value);
 }

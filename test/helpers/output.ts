@@ -1,16 +1,10 @@
-/**
- * The JSON lines a piece of code writes to stdout and stderr (Powertools writes through its own
- * Console on the process streams, not through the global console), captured and parsed.
- */
+/** The JSON lines a piece of code writes to the console (logs and EMF metrics), captured and parsed. */
 export function captureJsonOutput() {
   const lines: Record<string, any>[] = [];
-  const capture = (chunk: unknown) => {
-    for (const line of String(chunk).split('\n')) {
-      if (line.trim().startsWith('{')) lines.push(JSON.parse(line));
-    }
-    return true;
+  const capture = (...[line]: unknown[]) => {
+    if (String(line).trim().startsWith('{')) lines.push(JSON.parse(String(line)));
   };
-  const spies = [jest.spyOn(process.stdout, 'write').mockImplementation(capture), jest.spyOn(process.stderr, 'write').mockImplementation(capture)];
+  const spies = (['log', 'warn', 'error'] as const).map((level) => jest.spyOn(console, level).mockImplementation(capture));
   return {
     lines,
     /** The EMF lines, as { metric name: value } with their dimensions. */

@@ -4,7 +4,6 @@ import { httpHandler, MAX_BODY_BYTES } from '../../shared/http/handler';
 import { parseBody } from '../../shared/http/parse';
 import { ok } from '../../shared/http/responses';
 import { httpEvent, lambdaContext } from '../helpers/events';
-import { captureJsonOutput } from '../helpers/output';
 
 const NameBody = z.object({ name: z.string().trim().min(1) });
 const echo = httpHandler(async (event) => ok(parseBody(NameBody, event)));
@@ -16,11 +15,11 @@ const call = async (handler: typeof echo, event = httpEvent()) => {
 };
 
 describe('the HTTP middleware stack', () => {
-  let output: ReturnType<typeof captureJsonOutput>;
   beforeEach(() => {
-    output = captureJsonOutput();
+    jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    jest.spyOn(console, 'error').mockImplementation(() => undefined);
   });
-  afterEach(() => output.restore());
+  afterEach(() => jest.restoreAllMocks());
 
   it('parses a JSON body for the route', async () => {
     expect(await call(echo, httpEvent({ headers: json, body: '{"name":"x"}' }))).toEqual({ status: 200, body: { name: 'x' } });
@@ -72,7 +71,7 @@ describe('the HTTP middleware stack', () => {
 
     expect(status).toBe(500);
     expect(body).toEqual({ error: { code: 'internal_error', message: 'an unexpected error occurred' } });
-    const logged = output.logs().filter((line) => line.level === 'ERROR');
-    expect(logged[0]).toMatchObject({ requestId: 'lambda-req-1', apiRequestId: 'req-1', correlation_id: 'req-1', detail: 'secret connection string' });
+    const logged = (console.error as jest.Mock).mock.calls.map((args) => JSON.parse(args[0]));
+    expect(logged[0]).toMatchObject({ requestId: 'lambda-req-1', apiRequestId: 'req-1', detail: 'secret connection string' });
   });
 });

@@ -2,6 +2,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { ChatRecord, MessageRecord } from '../../shared/domain/records';
 import { httpHandler } from '../../shared/http/handler';
 import { created } from '../../shared/http/responses';
+import { writeThroughProcessConsole } from '../../shared/observability/logger';
 import { recordMetric } from '../../shared/observability/metrics';
 import { batchHandler } from '../../shared/queue/batch-handler';
 import { chatService } from '../../shared/services/chats';
@@ -102,6 +103,17 @@ describe('observability', () => {
     const logs = output.logs();
     expect(logs.find((line) => line.message === 'persistMessages: batch done')!.correlationIds.sort()).toEqual(['api-req-1', 'api-req-2']);
     expect(logs.find((line) => line.message === 'persistMessages: record failed' && line.messageId === 'm2')).toMatchObject({ level: 'WARN', correlation_id: 'api-req-2' });
+  });
+
+  it('writes through the process console off Lambda, through Powertools\' own (bare JSON lines) on Lambda', () => {
+    const own = { log: () => undefined };
+    expect(writeThroughProcessConsole({ console: own }).console).not.toBe(own);
+    process.env.AWS_EXECUTION_ENV = 'AWS_Lambda_nodejs24.x';
+    try {
+      expect(writeThroughProcessConsole({ console: own }).console).toBe(own);
+    } finally {
+      delete process.env.AWS_EXECUTION_ENV;
+    }
   });
 
   it('accepts records without a correlation id (enqueued before it existed)', () => {
