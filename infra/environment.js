@@ -30,6 +30,8 @@ function awsEnvironment(stage, settings = { counterStore: 'elasticache' }) {
     MYSQL_PASSWORD: { 'Fn::Sub': `{{resolve:secretsmanager:\${${ids.databaseSecret}}:SecretString:password}}` },
     MYSQL_DATABASE: DATABASE_NAME,
     MYSQL_POOL_SIZE: '2',
+    // RDS Proxy requires TLS (infra/resources.js RequireTLS); the config refuses plaintext on AWS stages.
+    MYSQL_TLS: 'true',
     // TLS (rediss) with the AUTH token / ACL password; letters and digits only. MemoryDB: cluster mode.
     ...counterStoreEnvironment(stage, settings),
     OPENSEARCH_URL: { 'Fn::Sub': `https://\${${ids.openSearch}.DomainEndpoint}` },

@@ -14,6 +14,8 @@
 // CloudFormation parameters: packaging works without them (the template stays valid), and a deploy
 // without them stops before it changes anything ("Parameters: [VpcId, VpcSubnetIds] must have values").
 const { queues } = require('./queues.json');
+const { roleLogicalId, searchUsers } = require('./permissions.js');
+const observability = require('./observability.js');
 
 const SERVICE = 'chat-system';
 const LOCAL_STAGES = new Set(['local', 'test']);
@@ -66,6 +68,7 @@ const SETTINGS = {
   openSearchInstanceType: ['openSearchInstanceType', 'OPENSEARCH_INSTANCE_TYPE', 'm6g.large.search'],
   openSearchVolumeSize: ['openSearchVolumeSize', 'OPENSEARCH_VOLUME_SIZE', '20'],
   deletionProtection: ['deletionProtection', 'DELETION_PROTECTION', null],
+  alarmTopicArn: ['alarmTopicArn', 'ALARM_TOPIC_ARN', null],
 };
 
 async function stageOf({ resolveVariable }) {
@@ -90,6 +93,9 @@ function validate(settings, stage) {
   const subnets = list(settings.vpcSubnetIds);
   const groups = list(settings.vpcSecurityGroupIds);
   if (settings.vpcId && !/^vpc-[0-9a-f]+$/.test(settings.vpcId)) fail(`vpcId "${settings.vpcId}" is not a VPC id`);
+  if (settings.alarmTopicArn && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$/.test(settings.alarmTopicArn)) {
+    fail(`alarmTopicArn "${settings.alarmTopicArn}" is not an SNS topic ARN`);
+  }
   for (const subnet of subnets) if (!/^subnet-[0-9a-f]+$/.test(subnet)) fail(`"${subnet}" is not a subnet id`);
   if (subnets.length === 1) fail('vpcSubnetIds needs at least two private subnets in different Availability Zones');
   for (const group of groups) if (!/^sg-[0-9a-f]+$/.test(group)) fail(`"${group}" is not a security group id`);
@@ -353,9 +359,9 @@ function databaseResources(stage, settings) {
         RoleArn: { 'Fn::GetAtt': ['DatabaseProxyRole', 'Arn'] },
         VpcSubnetIds: { Ref: 'VpcSubnetIds' },
         VpcSecurityGroupIds: [{ Ref: ids.dataSecurityGroup }],
-        // The application's MySQL client does not negotiate TLS yet; traffic stays inside the VPC,
-        // admitted only from the Lambda security group. Turn on once the client sets `ssl`.
-        RequireTLS: false,
+        // Clients must connect with TLS (the functions set MYSQL_TLS=true; shared/config.ts refuses
+        // plaintext on AWS stages). The proxy presents an ACM certificate.
+        RequireTLS: true,
         IdleClientTimeout: 1800,
       },
     },
@@ -590,13 +596,14 @@ function openSearchResources(stage, settings) {
         EncryptionAtRestOptions: { Enabled: true },
         NodeToNodeEncryptionOptions: { Enabled: true },
         DomainEndpointOptions: { EnforceHTTPS: true, TLSSecurityPolicy: 'Policy-Min-TLS-1-2-PFS-2023-10' },
-        // Requests are SigV4-signed by the Lambda role; nothing else is admitted.
+        // Requests are SigV4-signed by the roles of the functions that search or index (infra/permissions.js);
+        // nothing else is admitted.
         AccessPolicies: {
           Version: '2012-10-17',
           Statement: [
             {
               Effect: 'Allow',
-              Principal: { AWS: { 'Fn::GetAtt': ['IamRoleLambdaExecution', 'Arn'] } },
+              Principal: { AWS: searchUsers().map((name) => ({ 'Fn::GetAtt': [roleLogicalId(name), 'Arn'] })) },
               Action: 'es:ESHttp*',
               Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:es:\${AWS::Region}:\${AWS::AccountId}:domain/${domainName}/*` },
             },
@@ -626,23 +633,6 @@ function outputs(settings) {
   return result;
 }
 
-function queueStatement() {
-  return {
-    Effect: 'Allow',
-    Action: [
-      'sqs:SendMessage',
-      'sqs:GetQueueAttributes',
-      'sqs:ReceiveMessage',
-      'sqs:DeleteMessage',
-      'sqs:ChangeMessageVisibility',
-    ],
-    Resource: Object.keys(queues).flatMap((key) => [
-      { 'Fn::GetAtt': [logicalQueueId(key), 'Arn'] },
-      { 'Fn::GetAtt': [logicalDeadLetterQueueId(key), 'Arn'] },
-    ]),
-  };
-}
-
 module.exports = {
   SERVICE,
   LOCAL_STAGES,
@@ -665,13 +655,15 @@ module.exports = {
     if (isLocalStage(stage)) return { Resources: queueResources(stage) };
     const settings = await settingsOf(context, stage);
     return {
-      Parameters: parameters(settings),
+      Parameters: { ...parameters(settings), ...observability.parameters(settings.alarmTopicArn) },
+      Conditions: observability.conditions,
       Resources: {
         ...queueResources(stage, settings.deletionProtection),
         ...networkResources(stage, settings),
         ...databaseResources(stage, settings),
         ...counterStoreResources(stage, settings),
         ...openSearchResources(stage, settings),
+        ...observability.resources(stage, { logicalQueueId, logicalDeadLetterQueueId }),
       },
       Outputs: outputs(settings),
     };
@@ -693,33 +685,5 @@ module.exports = {
         : [own],
       subnetIds: { 'Fn::Split': [',', { 'Fn::Join': [',', { Ref: 'VpcSubnetIds' }] }] },
     };
-  },
-
-  /**
-   * Lambda role statements. Without a Serverless context (a plain call, e.g. from a test) it returns
-   * the queue statement synchronously, as before; serverless.yml gets a promise with the AWS extras.
-   */
-  iamStatements(context) {
-    if (!context || !context.resolveVariable) return [queueStatement()];
-    return (async () => {
-      const stage = await stageOf(context);
-      if (isLocalStage(stage)) return [queueStatement()];
-      const domainArn = `arn:\${AWS::Partition}:es:\${AWS::Region}:\${AWS::AccountId}:domain/${openSearchDomainName(stage)}`;
-      return [
-        queueStatement(),
-        {
-          Effect: 'Allow',
-          Action: 'es:ESHttp*',
-          // Built from the name, not GetAtt: the domain's access policy already refers to this role.
-          Resource: [{ 'Fn::Sub': domainArn }, { 'Fn::Sub': `${domainArn}/*` }],
-        },
-        // Live updates: the messages consumer posts to the WebSocket API's connections.
-        {
-          Effect: 'Allow',
-          Action: 'execute-api:ManageConnections',
-          Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${${ids.websocketApi}}/*/POST/@connections/*` },
-        },
-      ];
-    })();
   },
 };

@@ -11,6 +11,9 @@ const url = z.string().url();
 const millis = (fallback: number) => z.coerce.number().int().min(50).max(30_000).default(fallback);
 const retries = (fallback: number) => z.coerce.number().int().min(0).max(3).default(fallback);
 
+/** The stages that run on the local services (127.0.0.1), never on AWS. */
+const LOCAL_STAGES = new Set(['local', 'test']);
+
 const EnvironmentSchema = z.object({
   STAGE: z.string().min(1),
   MYSQL_HOST: z.string().min(1),
@@ -23,6 +26,7 @@ const EnvironmentSchema = z.object({
   MYSQL_QUERY_TIMEOUT_MS: millis(4000),
   /** Queue consumers' statements (multi-row upserts of up to 100 records) within their 30 s timeout. */
   MYSQL_CONSUMER_QUERY_TIMEOUT_MS: millis(20_000),
+  MYSQL_TLS: z.enum(['true', 'false']).default('false'),
   REDIS_URL: url,
   // standalone: one Redis node (local, ElastiCache non-cluster); cluster: MemoryDB / cluster mode.
   REDIS_MODE: z.enum(['standalone', 'cluster']).default('standalone'),
@@ -55,13 +59,23 @@ const EnvironmentSchema = z.object({
   MESSAGES_DLQ_URL: url,
   // Live updates: where PostToConnection goes (the WebSocket API's stage URL; locally serverless-offline's port).
   WEBSOCKET_ENDPOINT: url,
+}).superRefine((env, problems) => {
+  // On AWS nothing travels in plaintext: MySQL through RDS Proxy with TLS, Redis over rediss,
+  // OpenSearch and SQS over HTTPS. Only the local stages, on 127.0.0.1, go without.
+  if (LOCAL_STAGES.has(env.STAGE)) return;
+  const demand = (ok: boolean, path: string, message: string) => ok || problems.addIssue({ code: 'custom', path: [path], message });
+  demand(env.MYSQL_TLS === 'true', 'MYSQL_TLS', 'must be true outside the local stages');
+  demand(env.REDIS_URL.startsWith('rediss://'), 'REDIS_URL', 'must be rediss:// (TLS) outside the local stages');
+  demand(env.OPENSEARCH_URL.startsWith('https://'), 'OPENSEARCH_URL', 'must be https:// outside the local stages');
+  demand(env.WEBSOCKET_ENDPOINT.startsWith('https://'), 'WEBSOCKET_ENDPOINT', 'must be https:// outside the local stages');
+  demand(env.SQS_ENDPOINT === undefined || env.SQS_ENDPOINT.startsWith('https://'), 'SQS_ENDPOINT', 'must be https:// outside the local stages');
 });
 
 export type Environment = z.infer<typeof EnvironmentSchema>;
 
 export interface Config {
   stage: string;
-  mysql: { host: string; port: number; user: string; password: string; database: string; poolSize: number; connectTimeoutMs: number; queryTimeoutMs: number; consumerQueryTimeoutMs: number };
+  mysql: { host: string; port: number; user: string; password: string; database: string; poolSize: number; connectTimeoutMs: number; queryTimeoutMs: number; consumerQueryTimeoutMs: number; tls: boolean };
   redis: { url: string; mode: 'standalone' | 'cluster'; tls: boolean; connectTimeoutMs: number; commandTimeoutMs: number; maxRetries: number };
   limits: { burst: number; perSecond: number; keyTtlSeconds: number; recoveryMargin: number };
   sqs: {
@@ -137,6 +151,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       connectTimeoutMs: e.MYSQL_CONNECT_TIMEOUT_MS,
       queryTimeoutMs: e.MYSQL_QUERY_TIMEOUT_MS,
       consumerQueryTimeoutMs: e.MYSQL_CONSUMER_QUERY_TIMEOUT_MS,
+      tls: e.MYSQL_TLS === 'true',
     },
     redis: {
       url: e.REDIS_URL,

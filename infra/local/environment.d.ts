@@ -16,6 +16,7 @@ export interface LocalPorts {
 }
 export function localPorts(env?: NodeJS.ProcessEnv): LocalPorts;
 export function websocketPortOf(httpPort: number): number;
+export function sqsBackend(env?: NodeJS.ProcessEnv): 'elasticmq' | 'localstack';
 export function localEnvironment(stage?: string, env?: NodeJS.ProcessEnv): Record<string, string>;
 export function queueName(stage: string, key: string): string;
 export function deadLetterQueueName(stage: string, key: string): string;

@@ -10,6 +10,15 @@ const ROOT = path.resolve(__dirname, '..', '..');
 /** The WebSocket port of an API instance: always its HTTP port + 1. */
 const websocketPortOf = (httpPort) => httpPort + 1;
 
+/** The local SQS server: ElasticMQ (default) or LocalStack (`SQS_BACKEND=localstack`). */
+function sqsBackend(env = process.env) {
+  const backend = env.SQS_BACKEND || 'elasticmq';
+  if (backend !== 'elasticmq' && backend !== 'localstack') {
+    throw new Error(`SQS_BACKEND must be elasticmq or localstack, got "${backend}"`);
+  }
+  return backend;
+}
+
 /** Ports, each movable by an environment variable of the same name. */
 function localPorts(env = process.env) {
   const port = (name, fallback) => {
@@ -26,7 +35,8 @@ function localPorts(env = process.env) {
   return {
     mysql: port('MYSQL_PORT', 3306),
     redis: port('REDIS_PORT', 6379),
-    sqs: port('SQS_PORT', 9324),
+    // Each SQS backend has its own default port, so both can run side by side.
+    sqs: port('SQS_PORT', sqsBackend(env) === 'localstack' ? 4566 : 9324),
     opensearch: port('OPENSEARCH_PORT', 9200),
     http,
     lambda: port('LAMBDA_PORT', 3002),
@@ -75,7 +85,7 @@ function localEnvironment(stage = 'local', env = process.env) {
     // Local SQS servers accept any credentials; the SDK only insists that some exist.
     AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID || 'local',
     AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY || 'local',
-    // The Lambda runtime here is nodejs20.x, which the SDK warns about on every cold start.
+    // The local runtime is Node 20 (serverless.yml params), which the SDK warns about on every cold start.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   // Limits a test (or a developer) may tighten for one API instance, e.g. a second API with a low rate.
@@ -89,4 +99,4 @@ function localEnvironment(stage = 'local', env = process.env) {
   return environment;
 }
 
-module.exports = { SERVICE, ROOT, localPorts, websocketPortOf, localEnvironment, queueName, deadLetterQueueName, queues };
+module.exports = { SERVICE, ROOT, sqsBackend, localPorts, websocketPortOf, localEnvironment, queueName, deadLetterQueueName, queues };

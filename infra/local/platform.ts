@@ -8,11 +8,12 @@ import { parseConfig } from '../../shared/config';
 import { applyMigrations, readMigrations } from '../../shared/adapters/migrations';
 import type { SearchTarget } from '../../shared/adapters/search-index';
 import { migrateMessagesIndex, reindexMessages, type ReindexReport } from '../../shared/services/reindex';
-import { deadLetterQueueName, localEnvironment, localPorts, queueName, queues, ROOT } from './environment';
+import { deadLetterQueueName, localEnvironment, localPorts, queueName, queues, ROOT, sqsBackend } from './environment';
 import { LOCAL_DIR, servicePaths } from './paths';
 import { detail, isAlive, isPortOpen, LauncherError, readPid, step, stopDaemon } from './process';
 import { adminConnection, mariadb } from './services/mariadb';
 import { elasticmq } from './services/elasticmq';
+import { localstack } from './services/localstack';
 import { opensearch } from './services/opensearch';
 import { redis } from './services/redis';
 import type { LocalService } from './services/types';
@@ -23,8 +24,12 @@ export const LOCAL_STAGES = ['local', 'test'];
 
 function localServices(): LocalService[] {
   const ports = localPorts();
-  return [mariadb(ports.mysql), redis(ports.redis), elasticmq(ports.sqs, LOCAL_STAGES), opensearch(ports.opensearch)];
+  const sqs = sqsBackend() === 'localstack' ? localstack(ports.sqs) : elasticmq(ports.sqs, LOCAL_STAGES);
+  return [mariadb(ports.mysql), redis(ports.redis), sqs, opensearch(ports.opensearch)];
 }
+
+/** Every service the launcher may have started, whichever SQS backend this run uses. */
+const ALL_SERVICE_IDS = ['mariadb', 'redis', 'elasticmq', 'localstack', 'opensearch'];
 
 export interface ServicesState {
   started: string[];
@@ -203,7 +208,7 @@ export async function ensureSearchIndex(stage: string): Promise<void> {
 export async function stopServices(): Promise<string[]> {
   const stopped: string[] = [];
   await Promise.all(
-    localServices().map(async ({ id }) => {
+    ALL_SERVICE_IDS.map(async (id) => {
       const { pidFile, dir } = servicePaths(id);
       if (readPid(pidFile) !== undefined && (await stopDaemon(pidFile, dir))) stopped.push(id);
     }),

@@ -15,6 +15,9 @@ export function mysqlOptions(mysql: Config['mysql'] = config().mysql): PoolOptio
     // Until the server's handshake arrives, not just the TCP connect: a silent server is down too.
     connectTimeout: mysql.connectTimeoutMs,
     enableKeepAlive: true,
+    // RDS Proxy requires TLS (RequireTLS) and presents an ACM certificate, which Node's own CA list
+    // verifies: no RDS CA bundle to ship. Local stages talk to MariaDB on 127.0.0.1 without.
+    ...(mysql.tls ? { ssl: { minVersion: 'TLSv1.2', rejectUnauthorized: true } } : {}),
   };
 }
 

@@ -7,6 +7,8 @@ import { Content, Token } from './schemas';
  */
 const Timestamp = z.iso.datetime();
 const PositiveInt = z.number().int().positive().max(2 ** 31 - 1);
+/** The id of the request that enqueued the record (API Gateway's request id), for the consumer's logs. */
+const Correlation = { correlationId: z.string().min(1).max(200).optional() };
 
 /**
  * The id the API gives every create record (a UUID). A redelivery carries the same id; the same
@@ -21,11 +23,12 @@ export const ChatRecord = z.object({
   token: Token,
   number: PositiveInt,
   createdAt: Timestamp,
+  ...Correlation,
 });
 export type ChatRecord = z.infer<typeof ChatRecord>;
 
 /** What identifies a message and its content, in every message record. */
-const MessageFields = { token: Token, chatNumber: PositiveInt, number: PositiveInt, content: Content };
+const MessageFields = { token: Token, chatNumber: PositiveInt, number: PositiveInt, content: Content, ...Correlation };
 
 export const MessageCreatedRecord = z.object({ type: z.literal('message.created'), id: RecordId.optional(), ...MessageFields, createdAt: Timestamp });
 export type MessageCreatedRecord = z.infer<typeof MessageCreatedRecord>;

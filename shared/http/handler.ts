@@ -1,6 +1,8 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { AppError, MalformedJson, MethodNotAllowed, PayloadTooLarge, UnsupportedMediaType } from '../domain/errors';
+import { addLambdaContext, withCorrelationId } from '../observability/logger';
+import { flushMetrics, recordMetric } from '../observability/metrics';
 import { describeError, log } from './log';
 import { allowedMethods } from './openapi';
 import { errorResponse, INTERNAL_ERROR, type HttpResponse } from './responses';
@@ -108,12 +110,37 @@ const requestLogging = (): Middleware => {
   };
 };
 
+/** Lambda context on the logs; the metrics of the invocation written once it ends, creates counted. */
+const observability = (): Middleware => {
+  const done: Middleware['after'] = ({ event, response }) => {
+    if (response?.statusCode === 201) recordMetric('Created', 1, 'Count', { route: event.routeKey });
+    flushMetrics();
+  };
+  return {
+    before: ({ context }) => addLambdaContext(context),
+    after: done,
+    onError: done,
+  };
+};
+
+/** serverless-offline puts this one constant in every HTTP API event as the request id. */
+const OFFLINE_REQUEST_ID = 'offlineContext_resourceId';
+
+/** API Gateway's request id; locally, where serverless-offline has none per request, the invocation's. */
+const correlationIdOf = (event: HttpEvent, context: Context): string | undefined => {
+  const requestId = event.requestContext?.requestId;
+  return requestId && requestId !== OFFLINE_REQUEST_ID ? requestId : context?.awsRequestId;
+};
+
 /**
- * Wraps a route in the middleware stack every HTTP handler shares. WebSocket routes use it too, with
- * `jsonBody: false`: their frames carry no Content-Type (the route reads what it needs itself), and
- * they have no HTTP method to check.
+ * Wraps a route in the middleware stack every HTTP handler shares, run under the request's
+ * correlation id (API Gateway's request id): every log line carries it, and so does every queue
+ * record the request enqueues. WebSocket routes use it too, with `jsonBody: false`: their frames
+ * carry no Content-Type (the route reads what it needs itself), and they have no HTTP method to check.
  */
 export function httpHandler(route: HttpRoute, { jsonBody: parseJsonBody = true } = {}) {
-  const stack = middy<HttpEvent, HttpResponse, Error, Context>().use(requestLogging()).use(errorMapping());
-  return (parseJsonBody ? stack.use(methodCheck()).use(jsonBody()) : stack).handler(route);
+  const stack = middy<HttpEvent, HttpResponse, Error, Context>().use(observability()).use(requestLogging()).use(errorMapping());
+  const handler = (parseJsonBody ? stack.use(methodCheck()).use(jsonBody()) : stack).handler(route);
+  return (event: HttpEvent, context: Context): Promise<HttpResponse> =>
+    withCorrelationId(correlationIdOf(event, context), () => handler(event, context));
 }

@@ -16,12 +16,17 @@ const redacting = (key: string, value: unknown) => {
   return key === 'token' ? tokenRef(value) : redactTokens(value);
 };
 
-/** One JSON line per event, so CloudWatch Logs Insights can query fields. Tokens are redacted (above). */
+import { currentCorrelationId, logger } from '../observability/logger';
+
+/**
+ * One structured JSON line per event (Powertools Logger: level, message, timestamp, service, the
+ * Lambda context), with the correlation id of the request or record being worked on. Tokens are
+ * redacted (above), in the message and in every field.
+ */
 export function log(level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}): void {
-  const line = JSON.stringify({ level, message, ...fields, time: new Date().toISOString() }, redacting);
-  if (level === 'error') console.error(line);
-  else if (level === 'warn') console.warn(line);
-  else console.log(line);
+  const correlationId = currentCorrelationId();
+  const redacted = JSON.parse(JSON.stringify(fields, redacting)) as Record<string, unknown>;
+  logger[level](redactTokens(message), correlationId ? { correlation_id: correlationId, ...redacted } : redacted);
 }
 
 export function describeError(error: unknown): Record<string, unknown> {

@@ -1,6 +1,8 @@
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { z } from 'zod';
 import { describeError, log } from '../http/log';
+import { addLambdaContext } from '../observability/logger';
+import { flushMetrics, recordMetric } from '../observability/metrics';
 
 /** One queue record after its body was parsed and validated. */
 export interface QueueItem<T> {
@@ -8,6 +10,12 @@ export interface QueueItem<T> {
   body: T;
   receiveCount: number;
 }
+
+/** The correlation id a record carries from the request that enqueued it (older records have none). */
+const correlationIdOf = (body: unknown): string | undefined => {
+  const value = (body as { correlationId?: unknown } | null)?.correlationId;
+  return typeof value === 'string' ? value : undefined;
+};
 
 /** A record the consumer could not process, with the reason (logged, and retried by SQS). */
 export interface ItemFailure {
@@ -36,12 +44,21 @@ function parseBody<S extends z.ZodType>(schema: S, body: string): { ok: true; va
  */
 export function batchHandler<S extends z.ZodType>(name: string, schema: S, process: BatchProcessor<z.infer<S>>) {
   return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
+    addLambdaContext(context);
     const failures: ItemFailure[] = [];
     const items: QueueItem<z.infer<S>>[] = [];
+    const correlationOf = new Map<string, string>();
+    const now = Date.now();
+    let oldestSentAt = now;
     for (const record of event.Records) {
+      const sentAt = Number(record.attributes.SentTimestamp);
+      if (Number.isFinite(sentAt) && sentAt > 0) oldestSentAt = Math.min(oldestSentAt, sentAt);
       const parsed = parseBody(schema, record.body);
-      if (parsed.ok) items.push({ id: record.messageId, body: parsed.value, receiveCount: Number(record.attributes.ApproximateReceiveCount) });
-      else failures.push({ id: record.messageId, reason: `malformed record: ${parsed.reason}` });
+      if (parsed.ok) {
+        items.push({ id: record.messageId, body: parsed.value, receiveCount: Number(record.attributes.ApproximateReceiveCount) });
+        const correlationId = correlationIdOf(parsed.value);
+        if (correlationId) correlationOf.set(record.messageId, correlationId);
+      } else failures.push({ id: record.messageId, reason: `malformed record: ${parsed.reason}` });
     }
     if (items.length > 0) {
       try {
@@ -52,10 +69,28 @@ export function batchHandler<S extends z.ZodType>(name: string, schema: S, proce
       }
     }
     for (const failure of failures) {
-      log('warn', `${name}: record failed`, { requestId: context?.awsRequestId, messageId: failure.id, reason: failure.reason });
+      log('warn', `${name}: record failed`, {
+        requestId: context?.awsRequestId,
+        messageId: failure.id,
+        correlation_id: correlationOf.get(failure.id),
+        reason: failure.reason,
+      });
     }
-    log('info', `${name}: batch done`, { requestId: context?.awsRequestId, records: event.Records.length, failed: failures.length });
     const batchItemFailures: SQSBatchItemFailure[] = [...new Set(failures.map((f) => f.id))].map((itemIdentifier) => ({ itemIdentifier }));
+    log('info', `${name}: batch done`, {
+      requestId: context?.awsRequestId,
+      records: event.Records.length,
+      failed: batchItemFailures.length,
+      // The requests whose records this batch carried: a search by correlation id finds this line.
+      correlationIds: [...new Set(correlationOf.values())],
+    });
+    const consumer = { consumer: name };
+    recordMetric('ConsumerBatchSize', event.Records.length, 'Count', consumer);
+    recordMetric('RecordsPersisted', event.Records.length - batchItemFailures.length, 'Count', consumer);
+    recordMetric('RecordFailures', batchItemFailures.length, 'Count', consumer);
+    // Queue lag: how long the oldest record of the batch waited between SendMessage and this consumer.
+    recordMetric('QueueLag', now - oldestSentAt, 'Milliseconds', consumer);
+    flushMetrics();
     return { batchItemFailures };
   };
 }

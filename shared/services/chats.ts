@@ -7,6 +7,7 @@ import { IdempotencyKeyInFlight, IdempotencyKeyReused, NotFound, RateLimited } f
 import { describeError, log } from '../http/log';
 import type { ChatRecord, MessageRecord } from '../domain/records';
 import type { Chat, Message, Paging } from '../domain/schemas';
+import { currentCorrelationId } from '../observability/logger';
 import type { Clock } from './clock';
 import type { CounterRecovery } from './recovery';
 
@@ -80,7 +81,7 @@ export const chatService = ({ counters, recovery, queue, chats, messages, clock,
       const grant = await takeNumber(token, undefined, () => counters.nextChat(token, newRecord(), claim));
       if ('replay' in grant) return grant.replay;
       const { number: chatNumber, recordId, createdAt } = grant.enqueue;
-      const record: ChatRecord = { type: 'chat.created', id: recordId, token, number: chatNumber, createdAt };
+      const record: ChatRecord = { type: 'chat.created', id: recordId, token, number: chatNumber, createdAt, correlationId: currentCorrelationId() };
       await enqueue(token, claim, () => queue.send('chats', record));
       return chatNumber;
     },
@@ -90,7 +91,16 @@ export const chatService = ({ counters, recovery, queue, chats, messages, clock,
       const grant = await takeNumber(token, chatNumber, () => counters.nextMessage(token, chatNumber, newRecord(), claim));
       if ('replay' in grant) return grant.replay;
       const { number: messageNumber, recordId, createdAt } = grant.enqueue;
-      const record: MessageRecord = { type: 'message.created', id: recordId, token, chatNumber, number: messageNumber, content, createdAt };
+      const record: MessageRecord = {
+        type: 'message.created',
+        id: recordId,
+        token,
+        chatNumber,
+        number: messageNumber,
+        content,
+        createdAt,
+        correlationId: currentCorrelationId(),
+      };
       await enqueue(token, claim, () => queue.send('messages', record));
       return messageNumber;
     },
@@ -118,6 +128,7 @@ export const chatService = ({ counters, recovery, queue, chats, messages, clock,
         content,
         updatedAt: clock.now().toISOString(),
         editVersion: edit.version,
+        correlationId: currentCorrelationId(),
       };
       await queue.send('messages', record);
     },

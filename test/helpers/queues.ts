@@ -1,4 +1,5 @@
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { sqsBackend } from '../../infra/local/environment';
 import { localSqsClient } from '../../infra/local/platform';
 
 const sqs = localSqsClient('test');
@@ -34,3 +35,9 @@ export async function drainDeadLetters(key: QueueKey): Promise<Message[]> {
     out.push(...Messages);
   }
 }
+
+/**
+ * LocalStack loses its queues and messages when it restarts (even with PERSISTENCE=1), so a test that
+ * restarts the SQS server runs on ElasticMQ only: `describeIfSqsKeepsQueuesOnRestart(...)`.
+ */
+export const describeIfSqsKeepsQueuesOnRestart = sqsBackend() === 'elasticmq' ? describe : describe.skip;

@@ -1,5 +1,7 @@
 import { ConfigError, parseConfig } from '../../shared/config';
+import { mysqlOptions } from '../../shared/adapters/mysql';
 import { localEnvironment } from '../../infra/local/environment';
+import { localstackEnvironment } from '../../infra/local/services/localstack';
 
 describe('parseConfig', () => {
   it('reads a complete local environment', () => {
@@ -58,5 +60,64 @@ describe('the WebSocket port (live updates)', () => {
 
   it('inside serverless-offline, is the one the launcher gave that instance', () => {
     expect(localEnvironment('test', { HTTP_PORT: '3150', WEBSOCKET_PORT: '3151' }).WEBSOCKET_ENDPOINT).toBe('http://127.0.0.1:3151');
+  });
+});
+
+describe('TLS on AWS stages', () => {
+  /** What a prod function sees once CloudFormation resolved infra/environment.js. */
+  const awsEnvironment = (): NodeJS.ProcessEnv => ({
+    STAGE: 'prod',
+    MYSQL_HOST: 'chat-system-prod.proxy-abc.eu-west-1.rds.amazonaws.com',
+    MYSQL_USER: 'chat',
+    MYSQL_PASSWORD: 'secret',
+    MYSQL_DATABASE: 'chat',
+    MYSQL_TLS: 'true',
+    REDIS_URL: 'rediss://:token@master.chat.cache.amazonaws.com:6379',
+    OPENSEARCH_URL: 'https://vpc-chat-system-prod.eu-west-1.es.amazonaws.com',
+    OPENSEARCH_AUTH: 'sigv4',
+    CHATS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/chat-system-prod-chats',
+    CHATS_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/chat-system-prod-chats-dlq',
+    MESSAGES_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/chat-system-prod-messages',
+    MESSAGES_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/chat-system-prod-messages-dlq',
+    WEBSOCKET_ENDPOINT: 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod',
+  });
+
+  it('connects to MySQL (RDS Proxy) with verified TLS', () => {
+    const options = mysqlOptions(parseConfig(awsEnvironment()).mysql);
+
+    expect(options.ssl).toEqual({ minVersion: 'TLSv1.2', rejectUnauthorized: true });
+  });
+
+  it.each([
+    ['MYSQL_TLS', 'false'],
+    ['REDIS_URL', 'redis://master.chat.cache.amazonaws.com:6379'],
+    ['OPENSEARCH_URL', 'http://vpc-chat-system-prod.eu-west-1.es.amazonaws.com'],
+    ['SQS_ENDPOINT', 'http://sqs.eu-west-1.amazonaws.com'],
+    ['WEBSOCKET_ENDPOINT', 'http://abc123.execute-api.eu-west-1.amazonaws.com/prod'],
+  ])('refuses a plaintext %s', (name, value) => {
+    expect(() => parseConfig({ ...awsEnvironment(), [name]: value })).toThrow(new RegExp(`${name} is invalid`));
+  });
+
+  it('keeps plaintext for the local stages on 127.0.0.1', () => {
+    expect(mysqlOptions(parseConfig(localEnvironment('test', {})).mysql).ssl).toBeUndefined();
+  });
+});
+
+describe('the local SQS backend', () => {
+  it('is ElasticMQ on 9324 by default, LocalStack on 4566 with SQS_BACKEND=localstack, and named to the functions', () => {
+    expect(localEnvironment('test', {})).toMatchObject({ SQS_BACKEND: 'elasticmq', SQS_ENDPOINT: 'http://127.0.0.1:9324' });
+    expect(localEnvironment('test', { SQS_BACKEND: 'localstack' })).toMatchObject({ SQS_BACKEND: 'localstack', SQS_ENDPOINT: 'http://127.0.0.1:4566' });
+    expect(localEnvironment('test', { SQS_BACKEND: 'localstack', SQS_PORT: '14566' }).SQS_ENDPOINT).toBe('http://127.0.0.1:14566');
+  });
+
+  it('refuses an unknown backend', () => {
+    expect(() => localEnvironment('test', { SQS_BACKEND: 'rabbitmq' })).toThrow(/SQS_BACKEND must be elasticmq or localstack/);
+  });
+
+  it('runs LocalStack on 127.0.0.1 only, path-style queue URLs, files under .local', () => {
+    const env = localstackEnvironment(4566, '/repo/.local/localstack');
+
+    expect(env).toMatchObject({ GATEWAY_LISTEN: '127.0.0.1:4566', GATEWAY_SERVER: 'hypercorn', SQS_ENDPOINT_STRATEGY: 'path', SERVICES: 'sqs', OVERRIDE_IN_DOCKER: '0' });
+    expect(env.FILESYSTEM_ROOT).toMatch(/^\/repo\/\.local\/localstack\//);
   });
 });

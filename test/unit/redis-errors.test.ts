@@ -28,7 +28,7 @@ describe('Redis connection errors in the log', () => {
 
       const lines = errorLines.mock.calls.map((args) => String(args[0]));
       expect(lines).toHaveLength(1);
-      expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'error', message: 'redis connection error', code: 'ECONNREFUSED' });
+      expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'ERROR', message: 'redis connection error', code: 'ECONNREFUSED' });
     } finally {
       redis.disconnect();
     }

@@ -47,7 +47,7 @@ describe('a local function run from its TypeScript source', () => {
     expect(response.statusCode).toBe(500);
     expect(JSON.parse(response.body)).toEqual({ error: { code: 'internal_error', message: expect.any(String) } });
     expect(errorLines(stderr)).toEqual([
-      expect.objectContaining({ level: 'error', function: 'broken', handler: `${FIXTURES}/broken-handler.handler`, detail: 'this module cannot be loaded' }),
+      expect.objectContaining({ level: 'ERROR', function: 'broken', handler: `${FIXTURES}/broken-handler.handler`, detail: 'this module cannot be loaded' }),
     ]);
   });
 
@@ -58,7 +58,7 @@ describe('a local function run from its TypeScript source', () => {
 
     expect(response.statusCode).toBe(500);
     expect(JSON.parse(response.body).error.code).toBe('internal_error');
-    expect(errorLines(stderr)[0]).toMatchObject({ level: 'error', function: 'createApp' });
+    expect(errorLines(stderr)[0]).toMatchObject({ level: 'ERROR', function: 'createApp' });
     expect(JSON.stringify(errorLines(stderr)[0])).toContain('no-such-module');
   });
 
