@@ -468,6 +468,9 @@ function redisResources(stage, settings) {
 // docs/deploy.md "Counter store" has the trade-off.
 const COUNTER_STORES = ['memorydb', 'elasticache'];
 const MEMORYDB_USER = (stage) => `${SERVICE}-${stage}-app`;
+// Fixed, and written into the URLs as a literal: the cluster's ClusterEndpoint.Port attribute is a number,
+// which Fn::Sub does not take.
+const MEMORYDB_PORT = 6379;
 
 function counterStoreResources(stage, settings) {
   if (settings.counterStore === 'elasticache') {
@@ -522,8 +525,9 @@ function counterStoreResources(stage, settings) {
     },
     [ids.redis]: {
       Type: 'AWS::MemoryDB::Cluster',
-      DeletionPolicy: 'Snapshot',
-      UpdateReplacePolicy: 'Snapshot',
+      // MemoryDB has no Snapshot policy; its automatic snapshots (7 days) go with a deleted cluster, so a
+      // protected stage keeps the cluster itself.
+      ...retention(settings.deletionProtection),
       Properties: {
         ClusterName: `${SERVICE}-${stage}`,
         Description: `${SERVICE}-${stage} counters, rate limits and Idempotency-Keys (durable)`,
@@ -536,7 +540,7 @@ function counterStoreResources(stage, settings) {
         SubnetGroupName: { Ref: 'MemoryDbSubnetGroup' },
         ParameterGroupName: { Ref: 'MemoryDbParameterGroup' },
         SecurityGroupIds: [{ Ref: ids.dataSecurityGroup }],
-        Port: 6379,
+        Port: MEMORYDB_PORT,
         SnapshotRetentionLimit: 7,
       },
     },
@@ -553,7 +557,7 @@ function counterStoreEnvironment(stage, settings) {
     };
   }
   return {
-    REDIS_URL: { 'Fn::Sub': `rediss://${MEMORYDB_USER(stage)}:${token}@\${${ids.redis}.ClusterEndpoint.Address}:\${${ids.redis}.ClusterEndpoint.Port}` },
+    REDIS_URL: { 'Fn::Sub': `rediss://${MEMORYDB_USER(stage)}:${token}@\${${ids.redis}.ClusterEndpoint.Address}:${MEMORYDB_PORT}` },
     REDIS_MODE: 'cluster',
   };
 }
@@ -565,7 +569,7 @@ function counterStoreOutput(settings) {
       Value: { 'Fn::Sub': `\${${ids.redis}.PrimaryEndPoint.Address}:\${${ids.redis}.PrimaryEndPoint.Port}` },
     };
   }
-  return { Description: 'MemoryDB cluster endpoint (TLS)', Value: { 'Fn::Sub': `\${${ids.redis}.ClusterEndpoint.Address}:\${${ids.redis}.ClusterEndpoint.Port}` } };
+  return { Description: 'MemoryDB cluster endpoint (TLS)', Value: { 'Fn::Sub': `\${${ids.redis}.ClusterEndpoint.Address}:${MEMORYDB_PORT}` } };
 }
 // --- end of the counter store --------------------------------------------------------------------------
 

@@ -11,8 +11,16 @@ const url = z.string().url();
 const millis = (fallback: number) => z.coerce.number().int().min(50).max(30_000).default(fallback);
 const retries = (fallback: number) => z.coerce.number().int().min(0).max(3).default(fallback);
 
-/** The stages that run on the local services (127.0.0.1), never on AWS. */
-const LOCAL_STAGES = new Set(['local', 'test']);
+/** A host name or URL on this machine (127.0.0.0/8, localhost, ::1): traffic that never leaves the host. */
+function isLoopback(hostOrUrl: string): boolean {
+  let host = hostOrUrl;
+  try {
+    host = new URL(hostOrUrl).hostname;
+  } catch {
+    /* a bare host name */
+  }
+  return /^(127(\.\d{1,3}){3}|localhost|\[::1\]|::1)$/i.test(host);
+}
 
 const EnvironmentSchema = z.object({
   STAGE: z.string().min(1),
@@ -61,14 +69,15 @@ const EnvironmentSchema = z.object({
   WEBSOCKET_ENDPOINT: url,
 }).superRefine((env, problems) => {
   // On AWS nothing travels in plaintext: MySQL through RDS Proxy with TLS, Redis over rediss,
-  // OpenSearch and SQS over HTTPS. Only the local stages, on 127.0.0.1, go without.
-  if (LOCAL_STAGES.has(env.STAGE)) return;
-  const demand = (ok: boolean, path: string, message: string) => ok || problems.addIssue({ code: 'custom', path: [path], message });
-  demand(env.MYSQL_TLS === 'true', 'MYSQL_TLS', 'must be true outside the local stages');
-  demand(env.REDIS_URL.startsWith('rediss://'), 'REDIS_URL', 'must be rediss:// (TLS) outside the local stages');
-  demand(env.OPENSEARCH_URL.startsWith('https://'), 'OPENSEARCH_URL', 'must be https:// outside the local stages');
-  demand(env.WEBSOCKET_ENDPOINT.startsWith('https://'), 'WEBSOCKET_ENDPOINT', 'must be https:// outside the local stages');
-  demand(env.SQS_ENDPOINT === undefined || env.SQS_ENDPOINT.startsWith('https://'), 'SQS_ENDPOINT', 'must be https:// outside the local stages');
+  // OpenSearch, SQS and @connections over HTTPS. Only a service on this machine (127.0.0.1: the local
+  // stages, and the launcher's and tests' own stages) goes without: its traffic never leaves the host.
+  const demand = (ok: boolean, endpoint: string | undefined, path: string, message: string) =>
+    ok || endpoint === undefined || isLoopback(endpoint) || problems.addIssue({ code: 'custom', path: [path], message: `${message} unless it is on 127.0.0.1` });
+  demand(env.MYSQL_TLS === 'true', env.MYSQL_HOST, 'MYSQL_TLS', 'must be true');
+  demand(env.REDIS_URL.startsWith('rediss://'), env.REDIS_URL, 'REDIS_URL', 'must be rediss:// (TLS)');
+  demand(env.OPENSEARCH_URL.startsWith('https://'), env.OPENSEARCH_URL, 'OPENSEARCH_URL', 'must be https://');
+  demand(env.WEBSOCKET_ENDPOINT.startsWith('https://'), env.WEBSOCKET_ENDPOINT, 'WEBSOCKET_ENDPOINT', 'must be https://');
+  demand(env.SQS_ENDPOINT === undefined || env.SQS_ENDPOINT.startsWith('https://'), env.SQS_ENDPOINT, 'SQS_ENDPOINT', 'must be https://');
 });
 
 export type Environment = z.infer<typeof EnvironmentSchema>;

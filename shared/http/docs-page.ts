@@ -51,7 +51,8 @@ const loaded = new Map<string, DocsAsset>();
 
 /** An asset by name, read once per container; undefined for a name the page does not use. */
 export function docsAsset(name: string): DocsAsset | undefined {
-  const contentType = ASSETS[name];
+  // Own keys only: a name like `__proto__` or `constructor` is not an asset (it was a 500, found by fuzzing).
+  const contentType = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
   if (!contentType) return undefined;
   let found = loaded.get(name);
   if (!found) {

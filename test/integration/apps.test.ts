@@ -72,8 +72,8 @@ describe('applications', () => {
     expect(response.body.error.code).toBe('unsupported_media_type');
   });
 
-  it('POST with a body over 64 KiB → 413', async () => {
-    const response = await api('POST', '/api/v1/apps', { body: { name: 'x', padding: 'p'.repeat(70 * 1024) } });
+  it('POST with a body over 128 KiB → 413', async () => {
+    const response = await api('POST', '/api/v1/apps', { body: { name: 'x', padding: 'p'.repeat(130 * 1024) } });
 
     expect(response.status).toBe(413);
     expect(response.body.error.code).toBe('payload_too_large');
