@@ -80,7 +80,7 @@ const SearchText = (name: string) =>
         'words starting with it first; in a longer query one-character words are ignored. A query whose words are only optional marks ' +
         `answers an empty page. Ranking: the exact phrase, then whole words, then words starting with a one-character query, then ` +
         'substrings, then (fuzzy) one-edit matches; ties by message number. ' + `At most ${SEARCH_LIMITS.maxWords} words; ` +
-        `page × limit ≤ ${SEARCH_LIMITS.maxResultWindow}. Empty or missing → 400.`,
+        `results past the first ${SEARCH_LIMITS.maxResultWindow} (page × limit) come back as an empty page, with the total. Empty or missing → 400.`,
       example: 'liev',
     });
 

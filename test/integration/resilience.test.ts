@@ -62,8 +62,9 @@ let bases: string[];
 
 beforeAll(async () => {
   redis = new Redis(config().redis.url);
-  // A second instance, as behind a load balancer, with a low create rate for the rate-limit test.
-  second = await startSecondApi(localPorts().testHttp + 10, { RATE_LIMIT_BURST: '8', RATE_LIMIT_PER_SECOND: '0.01' });
+  // A second instance, as behind a load balancer, configured like the first (instances of one stage
+  // share their limits: a bucket is one Redis key, whoever refills it).
+  second = await startSecondApi(localPorts().testHttp + 10);
   bases = [process.env.TEST_API_URL!, second.url];
 });
 afterAll(async () => {
@@ -218,21 +219,28 @@ describe('Idempotency-Key', () => {
 });
 
 describe('rate limit per token on the create routes', () => {
+  // An instance of its own with a low create rate: the other tests' instances keep the generous default.
+  let lowRateApi: SecondApi;
+  beforeAll(async () => {
+    lowRateApi = await startSecondApi(localPorts().testHttp + 13, { RATE_LIMIT_BURST: '8', RATE_LIMIT_PER_SECOND: '0.01' });
+  });
+  afterAll(async () => lowRateApi?.stop());
+
   it('answers 429 rate_limited + Retry-After once the bucket is empty, per token', async () => {
     const token = await givenApp();
     const statuses: number[] = [];
     let limited;
     for (let i = 0; i < 10; i++) {
-      const response = await api('POST', `/api/v1/apps/${token}/chats`, { baseUrl: second.url });
+      const response = await api('POST', `/api/v1/apps/${token}/chats`, { baseUrl: lowRateApi.url });
       statuses.push(response.status);
       if (response.status === 429) limited = response;
     }
 
-    // The second instance allows a burst of 8 and refills one every 100 s.
+    // That instance allows a burst of 8 and refills one every 100 s.
     expect(statuses).toEqual([...Array(8).fill(201), 429, 429]);
     expect(limited!.body.error.code).toBe('rate_limited');
     expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThan(0);
     // Another token has its own bucket.
-    expect((await api('POST', `/api/v1/apps/${await givenApp()}/chats`, { baseUrl: second.url })).status).toBe(201);
+    expect((await api('POST', `/api/v1/apps/${await givenApp()}/chats`, { baseUrl: lowRateApi.url })).status).toBe(201);
   });
 });
