@@ -3,6 +3,9 @@ import { Client } from '@opensearch-project/opensearch';
 import { createConnection, type Connection, type ResultSetHeader } from 'mysql2/promise';
 import { mysqlOptions } from '../../shared/adapters/mysql';
 import { defaultSearchTarget, refreshMessagesIndex, type SearchTarget } from '../../shared/adapters/search-index';
+import { persistedMessageNumbers } from './db';
+import { eventually } from './eventually';
+import { givenMessage } from './fixtures';
 import { chatRouting, messageDocumentId, messagesAlias, type MessageDocument, type SearchableMessage } from '../../shared/domain/search';
 
 /** An application token nobody else uses, shaped like the real ones (128 random bits, base64url). */
@@ -79,4 +82,13 @@ export async function indexedMessage(token: string, chatNumber: number, number: 
     { ignore: [404] },
   );
   return statusCode === 404 ? undefined : (body._source as unknown as MessageDocument);
+}
+
+/** Given messages posted through the API, waits until MySQL holds them and the index shows them. */
+export async function givenMessages(token: string, chat: number, contents: string[]): Promise<number[]> {
+  const created: number[] = [];
+  for (const content of contents) created.push(await givenMessage(token, chat, content));
+  await eventually(async () => expect(await persistedMessageNumbers(token, chat)).toEqual(expect.arrayContaining(created)));
+  await eventually(async () => expect(await chatDocumentCount(token, chat)).toBeGreaterThanOrEqual(created.length));
+  return created;
 }

@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { ensureMessagesIndex } from '../../shared/adapters/search-index';
 import { api } from '../helpers/api';
-import { persistedMessageNumbers } from '../helpers/db';
-import { eventually } from '../helpers/eventually';
-import { givenApp, givenChat, givenMessage } from '../helpers/fixtures';
-import { chatDocumentCount } from '../helpers/search';
+import { givenApp, givenChat } from '../helpers/fixtures';
+import { givenMessages } from '../helpers/search';
 
 /*
  * Search rules through HTTP against the real node: ranking that depends only on the asked chat
@@ -21,15 +19,6 @@ async function numbers(token: string, chat: number, query: Record<string, string
   const response = await api('GET', searchPath(token, chat, query));
   expect({ query, status: response.status }).toEqual({ query, status: 200 });
   return (response.body.data as { number: number }[]).map((hit) => hit.number);
-}
-
-/** Given messages posted through the API, waits until MySQL holds them and the index shows them (refreshed). */
-async function givenMessages(token: string, chat: number, contents: string[]): Promise<number[]> {
-  const created: number[] = [];
-  for (const content of contents) created.push(await givenMessage(token, chat, content));
-  await eventually(async () => expect(await persistedMessageNumbers(token, chat)).toEqual(expect.arrayContaining(created)));
-  await eventually(async () => expect(await chatDocumentCount(token, chat)).toBeGreaterThanOrEqual(created.length));
-  return created;
 }
 
 /** A word nobody else's documents contain: lowercase letters only, so every analyzer keeps it whole. */

@@ -2,11 +2,9 @@ import { localPorts } from '../../infra/local/environment';
 import { ensureMessagesIndex } from '../../shared/adapters/search-index';
 import { SEARCH_LIMITS } from '../../shared/domain/search';
 import { api } from '../helpers/api';
-import { persistedMessageNumbers } from '../helpers/db';
-import { eventually } from '../helpers/eventually';
-import { givenApp, givenChat, givenMessage, range } from '../helpers/fixtures';
+import { givenApp, givenChat, range } from '../helpers/fixtures';
 import { startSecondApi, type SecondApi } from '../helpers/second-api';
-import { chatDocumentCount } from '../helpers/search';
+import { givenMessages } from '../helpers/search';
 
 const messagesOf = (token: string, chat: number) => `/api/v1/apps/${token}/chats/${chat}/messages`;
 
@@ -20,15 +18,6 @@ const numbers = async (token: string, chat: number, q: string) => {
   expect(response.status).toBe(200);
   return (response.body.data as { number: number }[]).map((hit) => hit.number);
 };
-
-/** Given messages posted through the API, waits until MySQL holds them and the index shows them. */
-async function givenMessages(token: string, chat: number, contents: string[]): Promise<number[]> {
-  const created: number[] = [];
-  for (const content of contents) created.push(await givenMessage(token, chat, content));
-  await eventually(async () => expect(await persistedMessageNumbers(token, chat)).toEqual(expect.arrayContaining(created)));
-  await eventually(async () => expect(await chatDocumentCount(token, chat)).toBeGreaterThanOrEqual(created.length));
-  return created;
-}
 
 const LITERAL = 'literal "quoted" a*b key:value back\\slash {braces} OR AND';
 

@@ -1,7 +1,5 @@
 import fc from 'fast-check';
-import { ValidationError } from '../../shared/domain/errors';
 import { ChatPath, LIMITS, MessagePath, Paging } from '../../shared/domain/schemas';
-import { buildSearchQuery, SEARCH_LIMITS, searchWords } from '../../shared/domain/search';
 
 /*
  * Properties of the domain's parsing, for any input (fast-check generates them, shrinking a failure
@@ -57,41 +55,6 @@ describe('paging', () => {
         const valid = /^[0-9]{1,10}$/.test(value) && Number(value) >= 1 && Number(value) <= LIMITS.pageSizeMax;
         expect(result.success).toBe(valid);
       }),
-    );
-  });
-});
-
-describe('search query building', () => {
-  it('for any text and paging: a validation error, or a body scoped to the chat with the asked page', () => {
-    fc.assert(
-      fc.property(
-        fc.string({ maxLength: 250, unit: fc.constantFrom('a', 'B', ' ', '\t', 'é', 'ش', '字', '😀', '"', '*', '~', ':', '(', '\\', '0') }),
-        fc.integer({ min: 1, max: 2000 }),
-        fc.integer({ min: 1, max: LIMITS.pageSizeMax }),
-        fc.integer({ min: 1, max: LIMITS.maxNumber }),
-        (q, page, limit, chatNumber) => {
-          let body;
-          try {
-            body = buildSearchQuery({ token, chatNumber, q, page, limit });
-          } catch (error) {
-            expect(error).toBeInstanceOf(ValidationError);
-            return;
-          }
-          // No word left after normalisation: nothing to search, an empty page (not an error).
-          if (body === null) {
-            expect(searchWords(q)).toEqual([]);
-            return;
-          }
-          expect(page * limit).toBeLessThanOrEqual(SEARCH_LIMITS.maxResultWindow);
-          expect(body.from).toBe((page - 1) * limit);
-          expect(body.size).toBe(limit);
-          // Scoped: the token and the chat are filters, whatever the text.
-          expect(JSON.stringify(body.query.bool.filter)).toContain(JSON.stringify({ term: { token } }));
-          expect(JSON.stringify(body.query.bool.filter)).toContain(JSON.stringify({ term: { chat_number: chatNumber } }));
-          // Literal: the text reaches OpenSearch only as the `query` of match clauses, never as syntax.
-          expect(JSON.stringify(body)).not.toContain('query_string');
-        },
-      ),
     );
   });
 });

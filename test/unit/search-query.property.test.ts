@@ -24,16 +24,16 @@ const queryText = fc
   )
   .map((parts) => parts.join(''));
 
-const request = (q: string, fuzzy: boolean) => ({ token: 'tok_A', chatNumber: 7, q, page: 1, limit: 20, fuzzy });
+const request = (q: string, fuzzy: boolean, page = 1, limit = 20) => ({ token: 'tok_A', chatNumber: 7, q, page, limit, fuzzy });
 const characters = (text: string) => [...text].length;
 
 describe('buildSearchQuery over arbitrary text', () => {
-  it('answers a scoped body of plain match clauses, null, or a ValidationError; never anything else', () => {
+  it('answers a scoped body of plain match clauses with the asked page, null, or a ValidationError; never anything else', () => {
     fc.assert(
-      fc.property(queryText, fc.boolean(), (q, fuzzy) => {
+      fc.property(queryText, fc.boolean(), fc.integer({ min: 1, max: 2000 }), fc.integer({ min: 1, max: 100 }), (q, fuzzy, page, limit) => {
         let body: ReturnType<typeof buildSearchQuery>;
         try {
-          body = buildSearchQuery(request(q, fuzzy));
+          body = buildSearchQuery(request(q, fuzzy, page, limit));
         } catch (error) {
           expect(error).toBeInstanceOf(ValidationError);
           return;
@@ -42,6 +42,9 @@ describe('buildSearchQuery over arbitrary text', () => {
           expect(searchWords(q)).toEqual([]);
           return;
         }
+        // Paging: within the result window (the service answers pages past it empty, without a query).
+        expect(page * limit).toBeLessThanOrEqual(SEARCH_LIMITS.maxResultWindow);
+        expect([body.from, body.size]).toEqual([(page - 1) * limit, limit]);
         const json = JSON.stringify(body);
         expect(json).not.toMatch(/query_string|simple_query_string|"regexp"|"wildcard"|"prefix"|"script"/);
         expect(body.query.bool.filter.slice(0, 2)).toEqual([{ term: { token: 'tok_A' } }, { term: { chat_number: 7 } }]);
