@@ -1,6 +1,6 @@
 // Development aid: profiles serverless-offline under POST …/messages (hold the integration lock):
 //   PROFILE_DIR=/tmp/prof npx tsx test/bench/profile-api.ts
-import { onTestStage } from './stage';
+import { onTestStage, profileTarget } from './stage';
 import { apiCreate, inProcessCreate, rawClients, rawPhases, thinHttpServer } from './create';
 import { startApi } from '../../infra/local/api';
 import { localPorts, ROOT } from '../../infra/local/environment';
@@ -30,10 +30,7 @@ const COUNT = Number(process.env.BENCH_COUNT ?? 3000);
 const CONCURRENCY = 16;
 
 onTestStage(async () => {
-  const { services } = await import('../../shared/services');
-  const app = await services.applications().create('profile');
-  await services.chats().createChat(app.token);
-  const target = { token: app.token, chatNumber: 1 };
+  const target = await profileTarget();
   const ports = localPorts();
   const startedAt = Date.now();
   const api = process.env.PROFILE_DIR ? await profiledOffline(ports.testHttp, ports.testLambda) : await startApi({ stage: 'test', httpPort: ports.testHttp, lambdaPort: ports.testLambda, delivery: false, output: 'log' });

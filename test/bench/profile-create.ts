@@ -1,16 +1,13 @@
 // Development aid: `node --cpu-prof --import tsx test/bench/profile-create.ts` profiles the
 // in-process create handler against its raw floor on the test stage (hold the integration lock).
-import { onTestStage } from './stage';
+import { onTestStage, profileTarget } from './stage';
 import { inProcessCreate, rawClients, rawPhases } from './create';
 
 const COUNT = Number(process.env.BENCH_COUNT ?? 3000);
 const CONCURRENCY = 16;
 
 onTestStage(async () => {
-  const { services } = await import('../../shared/services');
-  const app = await services.applications().create('profile');
-  await services.chats().createChat(app.token);
-  const target = { token: app.token, chatNumber: 1 };
+  const target = await profileTarget();
   const raw = await rawClients();
   const phases = rawPhases(raw, target, COUNT, CONCURRENCY);
   await phases.luaThenSend();

@@ -32,3 +32,11 @@ export async function onTestStage(benchmarks: () => Promise<void>): Promise<void
     if (services.started.length) await stopServices();
   }
 }
+
+/** A new application with one chat on the test stage: what the profiling scripts create messages in. */
+export async function profileTarget(): Promise<{ token: string; chatNumber: number }> {
+  const { services } = await import('../../shared/services');
+  const app = await services.applications().create('profile');
+  await services.chats().createChat(app.token);
+  return { token: app.token, chatNumber: 1 };
+}
