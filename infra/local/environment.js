@@ -92,9 +92,12 @@ function localEnvironment(stage = 'local', env = process.env) {
   for (const name of ['RATE_LIMIT_BURST', 'RATE_LIMIT_PER_SECOND', 'IDEMPOTENCY_KEY_TTL_SECONDS', 'RECOVERY_MARGIN']) {
     if (env[name]) environment[name] = env[name];
   }
+  // A queue may be moved for one instance too (a test that kills a consumer uses queues of its own).
   for (const key of Object.keys(queues)) {
-    environment[`${key.toUpperCase()}_QUEUE_URL`] = queueUrl(queueName(stage, key));
-    environment[`${key.toUpperCase()}_DLQ_URL`] = queueUrl(deadLetterQueueName(stage, key));
+    const queue = `${key.toUpperCase()}_QUEUE_URL`;
+    const dlq = `${key.toUpperCase()}_DLQ_URL`;
+    environment[queue] = env[queue] || queueUrl(queueName(stage, key));
+    environment[dlq] = env[dlq] || queueUrl(deadLetterQueueName(stage, key));
   }
   return environment;
 }

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, PurgeQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Client } from '@opensearch-project/opensearch';
 import { createConnection, type ConnectionOptions } from 'mysql2/promise';
 import { mysqlOptions } from '../../shared/adapters/mysql';
@@ -150,6 +150,30 @@ export async function ensureQueues(stage: string): Promise<void> {
   }
 }
 
+/**
+ * Empties a queue for good. PurgeQueue alone is not enough locally: ElasticMQ does not persist a purge,
+ * so the purged messages come back when it restarts (its deletes are persisted). So the visible
+ * messages are received and deleted, ten calls at a time, then a purge takes the ones in flight.
+ */
+export async function emptyQueue(sqs: SQSClient, queueUrl: string): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const replies = await Promise.all(
+      Array.from({ length: 10 }, () => sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 60 }))),
+    );
+    const groups = replies.map((reply) => reply.Messages ?? []).filter((group) => group.length > 0);
+    if (groups.length === 0) break;
+    await Promise.all(
+      groups.map((group) =>
+        sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: group.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) })),
+      ),
+    );
+    deleted += groups.flat().length;
+  }
+  await sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
+  return deleted;
+}
+
 /** An SQS client for a local stage's queues (local SQS servers accept any credentials). */
 export function localSqsClient(stage: string): SQSClient {
   const env = localEnvironment(stage);
@@ -204,16 +228,32 @@ export async function ensureSearchIndex(stage: string): Promise<void> {
   }
 }
 
+/** Stops one service if this launcher started it (its pid file names a live process); false otherwise. */
+export async function stopService(id: string): Promise<boolean> {
+  const { pidFile, dir } = servicePaths(id);
+  return readPid(pidFile) !== undefined && stopDaemon(pidFile, dir);
+}
+
 /** Stops the services this launcher started (it recorded their pids); reused ones are left alone. */
 export async function stopServices(): Promise<string[]> {
-  const stopped: string[] = [];
-  await Promise.all(
-    ALL_SERVICE_IDS.map(async (id) => {
-      const { pidFile, dir } = servicePaths(id);
-      if (readPid(pidFile) !== undefined && (await stopDaemon(pidFile, dir))) stopped.push(id);
-    }),
-  );
-  return stopped;
+  const stopped = await Promise.all(ALL_SERVICE_IDS.map(async (id) => ((await stopService(id)) ? [id] : [])));
+  return stopped.flat();
+}
+
+/** True when the service running under this id was started by this launcher (so it may stop it). */
+export function startedByLauncher(id: string): boolean {
+  const pid = readPid(servicePaths(id).pidFile);
+  return pid !== undefined && isAlive(pid);
+}
+
+/**
+ * One of the running services, by id (mariadb, redis, elasticmq or localstack, opensearch), for
+ * the tests that stop a real service and start it again (DESIGN invariant 8).
+ */
+export function localService(id: string): LocalService {
+  const service = localServices().find((candidate) => candidate.id === id);
+  if (!service) throw new LauncherError(`no local service "${id}" on this SQS backend (${sqsBackend()})`);
+  return service;
 }
 
 export function hasLocalState(): boolean {

@@ -19,7 +19,11 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
  *
  * A delivery-side error (the invoke endpoint down or answering an error of its own) is not the
  * function's failure: SQS counts every receive towards the DLQ, so the batch is kept in hand and
- * nothing more is received until the endpoint takes it.
+ * nothing more is received until the endpoint takes it. The same holds when the function failed
+ * because a dependency is down (it throws ServiceUnavailable, see shared/queue/batch-handler.ts):
+ * the records are not at fault, and the local retry shortcut would otherwise spend their receives
+ * within seconds of an outage and move acknowledged records to the DLQ. (On AWS a failed batch is
+ * invisible for the queue's visibility timeout, 3 minutes, five receives: a quarter of an hour.)
  */
 export interface DeliveryTarget {
   queueUrl: string;
@@ -55,7 +59,7 @@ export interface BatchOutcome {
   received: number;
   failed: string[];
   invocationError?: string;
-  /** The invoke endpoint could not take the batch: nothing failed, the batch is held for a retry. */
+  /** The invoke endpoint (or a dependency of the function) could not take the batch: nothing failed, the batch is held for a retry. */
   deliveryError?: string;
   /** Records delivered successfully whose delete SQS refused: they come back, and the consumer is idempotent. */
   undeleted?: string[];
@@ -126,6 +130,29 @@ type Invocation =
   | { kind: 'tooLarge'; error: string }
   | { kind: 'deliveryError'; error: string };
 
+/** The error type the consumers throw when MySQL or OpenSearch is unreachable. */
+const DEPENDENCY_OUTAGE = 'ServiceUnavailable';
+
+/**
+ * The type of the error a failed invocation threw: Lambda's `errorType` (the error's name).
+ * serverless-offline always answers "Error" there, so its trace's first line ("Name: message") says.
+ */
+export function functionErrorType(payload: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { errorType, trace, stackTrace } = parsed as { errorType?: unknown; trace?: unknown; stackTrace?: unknown };
+  const declared = typeof errorType === 'string' ? errorType : undefined;
+  if (declared !== undefined && declared !== 'Error') return declared;
+  const lines = trace ?? stackTrace;
+  const first = Array.isArray(lines) && typeof lines[0] === 'string' ? lines[0] : '';
+  return /^(\w+):/.exec(first)?.[1] ?? declared;
+}
+
 async function invoke(endpoint: string, functionName: string, event: SQSEvent): Promise<Invocation> {
   let response: Response;
   try {
@@ -139,8 +166,13 @@ async function invoke(endpoint: string, functionName: string, event: SQSEvent): 
   }
   const text = await response.text();
   const functionError = response.headers.get('x-amz-function-error');
-  // The function ran and failed (threw, timed out): AWS counts that against every record.
-  if (functionError) return { kind: 'functionError', error: `${response.status} ${functionError} ${text}`.trim() };
+  if (functionError) {
+    const error = `${response.status} ${functionError} ${text}`.trim();
+    // A dependency is down: the records are not at fault; held like an endpoint outage.
+    if (functionErrorType(text) === DEPENDENCY_OUTAGE) return { kind: 'deliveryError', error: `a dependency of the function is down: ${error}` };
+    // The function ran and failed (threw, timed out): AWS counts that against every record.
+    return { kind: 'functionError', error };
+  }
   if (response.status === 413) return { kind: 'tooLarge', error: `413 ${text}`.trim() };
   // Any other error is the endpoint's own (not found, overloaded, restarting): the function never ran.
   if (!response.ok) return { kind: 'deliveryError', error: `invoke endpoint answered ${response.status} ${text}`.trim() };
@@ -165,7 +197,7 @@ export class QueueDelivery {
    * does not deliver, so a record is only ever in one batch.
    */
   private held: SQSRecord[] = [];
-  /** Set while the invoke endpoint cannot take batches: nothing more is received meanwhile. */
+  /** Set while the invoke endpoint, or the function's dependency, cannot take batches: nothing more is received meanwhile. */
   private endpointDown = false;
 
   constructor(
@@ -214,29 +246,26 @@ export class QueueDelivery {
     this.queueArn ??= (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn;
     const records = this.held;
     this.held = [];
-    if (this.endpointDown) return records;
+    if (this.endpointDown) {
+      // Another batch holds the records and retries them: wait instead of spinning on an empty hand
+      // (a loop of resolved promises would starve the event loop, that batch's retry included).
+      if (records.length === 0) await sleep(250);
+      return records;
+    }
     let bytes = records.reduce((sum, record) => sum + recordBytes(record), EVENT_ENVELOPE_BYTES);
     const deadline = Date.now() + windowSeconds * 1000;
     while (records.length < batchSize && bytes < maxEventBytes && !this.stopped) {
-      // SQS returns at most 10 records a call: once records flow, the rest of the batch is asked for in
-      // parallel, so a batch of 100 costs two round trips instead of ten. The first call long-polls.
       // What overshoots the byte bound is held for the next batch (takeBatch).
       const wanted = batchSize - records.length;
       const calls = records.length === 0 ? 1 : Math.ceil(wanted / SQS_RECEIVE_MAX);
-      const replies = await Promise.all(
-        Array.from({ length: calls }, (_, i) =>
-          sqs.send(
-            new ReceiveMessageCommand({
-              QueueUrl: queueUrl,
-              MaxNumberOfMessages: Math.min(SQS_RECEIVE_MAX, wanted - i * SQS_RECEIVE_MAX),
-              // Short long-polls keep stop() prompt while still not spinning on an empty queue.
-              WaitTimeSeconds: records.length === 0 ? 1 : 0,
-              MessageSystemAttributeNames: ['All'],
-              MessageAttributeNames: ['All'],
-            }),
-          ),
-        ),
-      );
+      const replies = await this.receive(calls, wanted, records.length === 0).catch((error: unknown) => {
+        // SQS went away with records already in hand: deliver those (they are received, and would
+        // otherwise sit invisible for the whole visibility timeout). With none, the loop retries.
+        if (records.length === 0) throw error;
+        this.options.log?.(`${this.target.functionName}: receive failed (${(error as Error).message}); delivering the ${records.length} records in hand`);
+        return undefined;
+      });
+      if (!replies) break;
       const Messages = replies.flatMap((reply) => reply.Messages ?? []);
       for (const message of Messages) {
         const record = toRecord(message, this.queueArn ?? queueUrl, region);
@@ -247,6 +276,29 @@ export class QueueDelivery {
       if (Messages.length === 0) await sleep(50);
     }
     return records;
+  }
+
+  /**
+   * `calls` ReceiveMessage calls in parallel for up to `wanted` records. SQS returns at most 10 a call:
+   * once records flow, the rest of a batch is asked for at once, so a batch of 100 costs two round
+   * trips instead of ten. The first call of a batch long-polls briefly: stop() stays prompt, and an
+   * empty queue is not spun on.
+   */
+  private receive(calls: number, wanted: number, longPoll: boolean) {
+    const { sqs } = this.options;
+    return Promise.all(
+      Array.from({ length: calls }, (_, i) =>
+        sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: this.target.queueUrl,
+            MaxNumberOfMessages: Math.min(SQS_RECEIVE_MAX, wanted - i * SQS_RECEIVE_MAX),
+            WaitTimeSeconds: longPoll ? 1 : 0,
+            MessageSystemAttributeNames: ['All'],
+            MessageAttributeNames: ['All'],
+          }),
+        ),
+      ),
+    );
   }
 
   /** Receives one batch (up to batchSize and 6 MB within the window), delivers it, settles each record. */

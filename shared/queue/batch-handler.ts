@@ -1,5 +1,6 @@
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { z } from 'zod';
+import { ServiceUnavailable } from '../domain/errors';
 import { describeError, log } from '../http/log';
 import { addLambdaContext } from '../observability/logger';
 import { flushMetrics, recordMetric } from '../observability/metrics';
@@ -41,6 +42,11 @@ function parseBody<S extends z.ZodType>(schema: S, body: string): { ok: true; va
  * `process`, and report as `batchItemFailures` the malformed ones plus those `process` says failed,
  * so SQS retries only those (and moves a record failing `maxReceiveCount` times to the DLQ). If
  * `process` throws, every valid record of the batch is reported failed: nothing is dropped.
+ *
+ * A dependency outage (ServiceUnavailable: MySQL or OpenSearch unreachable) is no record's fault, so
+ * it fails the invocation itself: the event source mapping backs off on function errors instead of
+ * feeding the next batches to a dead database, the consumer's Errors alarm fires, and the local
+ * delivery holds the batch until the dependency is back rather than spending its receives.
  */
 export function batchHandler<S extends z.ZodType>(name: string, schema: S, process: BatchProcessor<z.infer<S>>) {
   return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
@@ -65,6 +71,11 @@ export function batchHandler<S extends z.ZodType>(name: string, schema: S, proce
         failures.push(...(await process(items)));
       } catch (error) {
         log('error', `${name}: batch failed`, { requestId: context?.awsRequestId, records: items.length, ...describeError(error) });
+        if (error instanceof ServiceUnavailable) {
+          recordMetric('ConsumerOutages', 1, 'Count', { consumer: name });
+          flushMetrics();
+          throw error;
+        }
         failures.push(...items.map((item) => ({ id: item.id, reason: 'batch failed' })));
       }
     }

@@ -42,7 +42,8 @@ const reason = (error: unknown) => (error instanceof Error ? error.message : Str
 /**
  * Writes all items with one statement. When it fails for a reason other than an outage (a bad row),
  * splits the items in halves, recursively, so only the rows at fault fail and their batch-mates are
- * written. An outage fails every item at once: retrying halves against a dead database is pointless.
+ * written. An outage is thrown: it is no record's fault, retrying halves against a dead database is
+ * pointless, and the whole batch fails (see batchHandler).
  */
 export async function writeIsolating<T>(items: T[], write: (items: T[]) => Promise<void>): Promise<{ item: T; error: unknown }[]> {
   if (items.length === 0) return [];
@@ -50,7 +51,8 @@ export async function writeIsolating<T>(items: T[], write: (items: T[]) => Promi
     await write(items);
     return [];
   } catch (error) {
-    if (error instanceof ServiceUnavailable || items.length === 1) return items.map((item) => ({ item, error }));
+    if (error instanceof ServiceUnavailable) throw error;
+    if (items.length === 1) return [{ item: items[0]!, error }];
     const middle = Math.ceil(items.length / 2);
     return [...(await writeIsolating(items.slice(0, middle), write)), ...(await writeIsolating(items.slice(middle), write))];
   }
@@ -253,7 +255,7 @@ const recordTime = (record: MessageRecord) => (record.type === 'message.created'
  * document could not be written. Indexing the row rather than the record keeps the index equal to
  * MySQL whatever the order of delivery (a late create of an edited message indexes the edited
  * content; its version, the row's updated_at, is the one already indexed). A `stale` outcome (a newer
- * version is indexed) is a success. OpenSearch unreachable fails every written record of the batch.
+ * version is indexed) is a success.
  */
 async function indexWritten(placed: Placed[], rows: Map<string, StoredMessage>, search: MessageIndex): Promise<{ failures: ItemFailure[]; documents: SearchableMessage[] }> {
   if (placed.length === 0) return { failures: [], documents: [] };
@@ -267,13 +269,8 @@ async function indexWritten(placed: Placed[], rows: Map<string, StoredMessage>, 
     documents.push({ token: item.body.token, chatNumber: item.body.chatNumber, number, content: row.content, createdAt: row.createdAt, updatedAt: row.updatedAt });
   }
 
-  let outcomes: IndexOutcome[];
-  try {
-    outcomes = await search.index(documents);
-  } catch (error) {
-    if (!(error instanceof ServiceUnavailable)) throw error;
-    return { failures: placed.map(({ item }) => ({ id: item.id, reason: reason(error) })), documents };
-  }
+  // OpenSearch unreachable throws ServiceUnavailable: the whole batch fails (see batchHandler).
+  const outcomes = await search.index(documents);
   const failures = placed.flatMap(({ item, chatId, number }) => {
     const position = documentOf.get(placeKey(chatId, number));
     if (position === undefined) return [{ id: item.id, reason: 'message row not found after writing it' }];

@@ -1,10 +1,9 @@
 // The bench's own data on the test stage: one application (a fresh token) whose chats each phase
 // takes, the checks that a phase's rows really landed, and the clean-up that removes every row,
 // document, Redis key and queued record the bench made, so the kept test database does not grow.
-import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import type { RowDataPacket } from 'mysql2/promise';
 import { localEnvironment } from '../../infra/local/environment';
-import { localSqsClient } from '../../infra/local/platform';
+import { emptyQueue, localSqsClient } from '../../infra/local/platform';
 
 export async function benchData() {
   // Imported here: config() reads the environment stage.ts set.
@@ -52,7 +51,7 @@ export async function benchData() {
     async cleanUp(): Promise<void> {
       const env = localEnvironment('test');
       const sqs = localSqsClient('test');
-      for (const url of [env.MESSAGES_QUEUE_URL!, env.CHATS_QUEUE_URL!]) await sqs.send(new PurgeQueueCommand({ QueueUrl: url }));
+      for (const url of [env.MESSAGES_QUEUE_URL!, env.CHATS_QUEUE_URL!]) await emptyQueue(sqs, url);
       sqs.destroy();
       await search.client.deleteByQuery({ index: messagesAlias(search.prefix), refresh: true, conflicts: 'proceed', body: { query: { term: { token } } } });
       // Small deletes: a single DELETE of 10^5 rows would hold locks and bloat the undo log.

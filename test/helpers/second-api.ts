@@ -8,18 +8,21 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export interface SecondApi {
   url: string;
   stop(): Promise<void>;
+  /** SIGKILL of the whole instance (serverless-offline with its consumers, and its delivery loops). */
+  kill(): Promise<void>;
 }
 
 /**
- * Another API instance of the test stage (serverless-offline, no SQS delivery) on its own ports, like
- * a second server behind the load balancer. `env` overrides what its Lambdas see (e.g. REDIS_PORT).
+ * Another API instance of the test stage (serverless-offline; no SQS delivery unless asked) on its own
+ * ports, like a second server behind the load balancer. `env` overrides what its Lambdas see (e.g.
+ * REDIS_PORT, or MESSAGES_QUEUE_URL with `delivery`: its consumers then read that queue).
  */
-export async function startSecondApi(httpPort: number, env: Record<string, string> = {}): Promise<SecondApi> {
+export async function startSecondApi(httpPort: number, env: Record<string, string> = {}, { delivery = false } = {}): Promise<SecondApi> {
   const logFile = logPath(`api-test-${httpPort}`);
   const out = openSync(logFile, 'w');
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'infra/local/cli.ts', 'api', '--stage', 'test', '--http-port', String(httpPort), '--lambda-port', String(httpPort + 2), '--no-delivery'],
+    ['--import', 'tsx', 'infra/local/cli.ts', 'api', '--stage', 'test', '--http-port', String(httpPort), '--lambda-port', String(httpPort + 2), ...(delivery ? [] : ['--no-delivery'])],
     { cwd: ROOT, detached: true, stdio: ['ignore', out, out], env: { ...process.env, ...env, EXIT_WITH_PARENT: String(process.pid) } },
   );
   child.unref();
@@ -29,12 +32,19 @@ export async function startSecondApi(httpPort: number, env: Record<string, strin
     logFile,
     pid: child.pid,
   });
+  const ended = async (graceMs: number) => {
+    for (let waited = 0; waited < graceMs && isAlive(child.pid!); waited += 100) await sleep(100);
+    return !isAlive(child.pid!);
+  };
   return {
     url,
     async stop() {
       process.kill(-child.pid!, 'SIGTERM');
-      for (let i = 0; i < 100 && isAlive(child.pid!); i++) await sleep(100);
-      if (isAlive(child.pid!)) process.kill(-child.pid!, 'SIGKILL');
+      if (!(await ended(10_000))) process.kill(-child.pid!, 'SIGKILL');
+    },
+    async kill() {
+      process.kill(-child.pid!, 'SIGKILL');
+      await ended(10_000);
     },
   };
 }

@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
-import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { localEnvironment, localPorts, queues, ROOT } from '../../infra/local/environment';
 import { logPath } from '../../infra/local/paths';
 import { ensureChromium } from '../../infra/local/install';
-import { ensureServices, localSqsClient, prepareStage, provisionDatabases } from '../../infra/local/platform';
+import { emptyQueue, ensureServices, localSqsClient, prepareStage, provisionDatabases } from '../../infra/local/platform';
 import { isAlive, waitUntilReady } from '../../infra/local/process';
 
 export interface PlatformState {
@@ -22,7 +21,7 @@ async function purgeTestQueues(): Promise<void> {
   const sqs = localSqsClient('test');
   for (const key of Object.keys(queues)) {
     for (const url of [env[`${key.toUpperCase()}_QUEUE_URL`], env[`${key.toUpperCase()}_DLQ_URL`]]) {
-      await sqs.send(new PurgeQueueCommand({ QueueUrl: url }));
+      await emptyQueue(sqs, url!);
     }
   }
   sqs.destroy();

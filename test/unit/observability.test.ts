@@ -1,3 +1,4 @@
+import { ServiceUnavailable } from '../../shared/domain/errors';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { ChatRecord, MessageRecord } from '../../shared/domain/records';
 import { httpHandler } from '../../shared/http/handler';
@@ -107,6 +108,22 @@ describe('observability', () => {
     const logs = output.logs();
     expect(logs.find((line) => line.message === 'persistMessages: batch done')!.correlationIds.sort()).toEqual(['api-req-1', 'api-req-2']);
     expect(logs.find((line) => line.message === 'persistMessages: record failed' && line.messageId === 'm2')).toMatchObject({ level: 'WARN', correlation_id: 'api-req-2' });
+  });
+
+  it('fails the whole invocation when a dependency is down (no record is at fault), with a ConsumerOutages metric; any other throw fails every record', async () => {
+    const now = Date.now();
+    const event: SQSEvent = { Records: [sqsRecord('m1', { type: 'message.created', token: 'T'.repeat(22), chatNumber: 1, number: 1, content: 'hi', createdAt: new Date(now).toISOString() }, now)] };
+
+    const outage = batchHandler('persistMessages', MessageRecord, async () => {
+      throw new ServiceUnavailable('database');
+    });
+    await expect(outage(event, lambdaContext)).rejects.toThrow(ServiceUnavailable);
+    expect(output.metrics().find((m) => m.name === 'ConsumerOutages')).toMatchObject({ value: 1, consumer: 'persistMessages' });
+
+    const bug = batchHandler('persistMessages', MessageRecord, async () => {
+      throw new TypeError('a bug');
+    });
+    expect((await bug(event, lambdaContext)).batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
   });
 
   it('writes through the process console off Lambda, through Powertools\' own (bare JSON lines) on Lambda', () => {

@@ -2,7 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import { failedRecordIds, MAX_EVENT_BYTES, QueueDelivery, takeBatch, type BatchOutcome } from '../../infra/local/sqs-delivery';
+import { ServiceUnavailable } from '../../shared/domain/errors';
+import { eventually } from '../helpers/eventually';
+import { failedRecordIds, functionErrorType, MAX_EVENT_BYTES, QueueDelivery, takeBatch, type BatchOutcome } from '../../infra/local/sqs-delivery';
 
 const records = ['a', 'b', 'c'].map((messageId) => ({ messageId }) as SQSRecord);
 
@@ -34,6 +36,8 @@ describe('QueueDelivery (against an in-memory SQS and a local invoke endpoint)',
     /** Receipt handles whose first delete attempt fails (SQS answers per entry). */
     failDeleteOnce = new Set<string>();
     failDeleteAlways = new Set<string>();
+    /** Receive calls after this many fail, as when the SQS server goes away mid-batch. */
+    receivesBeforeOutage = Infinity;
 
     add(count: number, body: (i: number) => string) {
       for (let i = 0; i < count; i++) this.messages.set(`m${this.messages.size + 1}`, { body: body(i), inFlight: false, receives: 0 });
@@ -46,7 +50,10 @@ describe('QueueDelivery (against an in-memory SQS and a local invoke endpoint)',
           return { Attributes: { QueueArn: 'arn:aws:sqs:us-east-1:000000000000:q' } };
         case 'ReceiveMessageCommand': {
           this.receiveCalls += 1;
+          if (this.receiveCalls > this.receivesBeforeOutage) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
           const visible = [...this.messages.entries()].filter(([, m]) => !m.inFlight).slice(0, input.MaxNumberOfMessages);
+          // A long poll on an empty queue waits (briefly here), as SQS does.
+          if (visible.length === 0 && input.WaitTimeSeconds) await new Promise((resolve) => setTimeout(resolve, 20));
           return {
             Messages: visible.map(([id, m]) => {
               m.inFlight = true;
@@ -164,6 +171,95 @@ describe('QueueDelivery (against an in-memory SQS and a local invoke endpoint)',
     expect(sqs.messages.size).toBe(0);
   });
 
+  /** An invoke endpoint whose function throws `error` (a serverless-offline answer: errorType is always "Error"). */
+  async function failingEndpoint(error: Error): Promise<{ url: string; close(): Promise<void> }> {
+    const failing = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        response.writeHead(200, { 'content-type': 'application/json', 'x-amz-function-error': 'Unhandled' });
+        response.end(JSON.stringify({ errorMessage: error.message, errorType: 'Error', trace: error.stack!.split('\n') }));
+      });
+    });
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    return { url: `http://127.0.0.1:${(failing.address() as AddressInfo).port}`, close: () => new Promise((resolve) => failing.close(() => resolve())) };
+  }
+
+  it('holds the batch, receiving nothing more, while the function reports a dependency outage; delivers it once the dependency is back', async () => {
+    const sqs = new FakeSqs();
+    sqs.add(5, (i) => `record ${i}`);
+    const failing = await failingEndpoint(new ServiceUnavailable('database'));
+    const delivery = deliveryOf(sqs, failing.url);
+    try {
+      const first = await delivery.deliverOneBatch();
+      const receivesDuringOutage = sqs.receiveCalls;
+      const second = await delivery.deliverOneBatch();
+
+      expect(first).toMatchObject({ received: 5, failed: [] });
+      expect(first.deliveryError).toMatch(/dependency of the function is down/);
+      expect(second.deliveryError).toBeDefined();
+      expect(sqs.receiveCalls).toBe(receivesDuringOutage);
+      expect(sqs.visibilityChanges).toBe(0);
+      expect([...sqs.messages.values()].map((m) => m.receives)).toEqual([1, 1, 1, 1, 1]);
+    } finally {
+      await failing.close();
+    }
+
+    (delivery as unknown as { options: { lambdaEndpoint: string } }).options.lambdaEndpoint = endpoint;
+    expect(await delivery.deliverOneBatch()).toMatchObject({ received: 5, failed: [] });
+    expect(sqs.messages.size).toBe(0);
+  });
+
+  it('with several batches in flight, the ones with nothing in hand wait while one holds the records (no spinning), and the held batch goes once the dependency is back', async () => {
+    const sqs = new FakeSqs();
+    sqs.add(5, (i) => `record ${i}`);
+    const failing = await failingEndpoint(new ServiceUnavailable('search'));
+    const lines: string[] = [];
+    const delivery = new QueueDelivery(
+      { queueUrl: 'http://sqs/q', functionName: 'consumer', batchSize: 100, windowSeconds: 0 },
+      { sqs: sqs as unknown as SQSClient, lambdaEndpoint: failing.url, region: 'us-east-1', retryDelaySeconds: 1, concurrentBatches: 3, log: (line) => lines.push(line) },
+    );
+    delivery.start();
+    try {
+      await eventually(async () => expect(lines.some((line) => line.includes('dependency of the function is down'))).toBe(true), { timeoutMs: 5_000 });
+      (delivery as unknown as { options: { lambdaEndpoint: string } }).options.lambdaEndpoint = endpoint;
+      await eventually(async () => expect(sqs.messages.size).toBe(0), { timeoutMs: 10_000 });
+      expect([...new Set(sqs.deleted)]).toHaveLength(5);
+    } finally {
+      await delivery.stop();
+      await failing.close();
+    }
+  });
+
+  it('fails every record of a batch whose function threw anything else (SQS retries them, then the DLQ)', async () => {
+    const sqs = new FakeSqs();
+    sqs.add(3, (i) => `record ${i}`);
+    const failing = await failingEndpoint(new TypeError('a bug'));
+    try {
+      const outcome = await deliveryOf(sqs, failing.url).deliverOneBatch();
+
+      expect(outcome.deliveryError).toBeUndefined();
+      expect(outcome.failed).toEqual(['m1', 'm2', 'm3']);
+      expect(sqs.visibilityChanges).toBe(3);
+    } finally {
+      await failing.close();
+    }
+  });
+
+  it('delivers the records already in hand when SQS goes away while a batch is being gathered', async () => {
+    const sqs = new FakeSqs();
+    sqs.add(25, (i) => `record ${i}`);
+    sqs.receivesBeforeOutage = 1;
+    const delivery = new QueueDelivery(
+      { queueUrl: 'http://sqs/q', functionName: 'consumer', batchSize: 100, windowSeconds: 5 },
+      { sqs: sqs as unknown as SQSClient, lambdaEndpoint: endpoint, region: 'us-east-1' },
+    );
+
+    const outcome = await delivery.deliverOneBatch();
+
+    expect(outcome).toMatchObject({ received: 10, failed: [] });
+    expect(sqs.deleted).toHaveLength(10);
+  });
+
   it('retries the entries DeleteMessageBatch refused, and reports those it still cannot delete', async () => {
     const sqs = new FakeSqs();
     sqs.add(4, (i) => `record ${i}`);
@@ -184,5 +280,16 @@ describe('takeBatch', () => {
     expect(takeBatch([10, 10, 10], size, 2, 1000).batch).toEqual([10, 10]);
     expect(takeBatch([400, 400, 400], size, 10, 1000).batch).toEqual([400, 400]);
     expect(takeBatch([5000, 1], size, 10, 1000)).toEqual({ batch: [5000], rest: [1] });
+  });
+});
+
+describe('functionErrorType', () => {
+  it("reads Lambda's errorType, and the trace's first line where serverless-offline says only Error", () => {
+    expect(functionErrorType(JSON.stringify({ errorType: 'ServiceUnavailable', errorMessage: 'x' }))).toBe('ServiceUnavailable');
+    expect(functionErrorType(JSON.stringify({ errorType: 'Error', trace: ['ServiceUnavailable: database is unavailable', '    at x'] }))).toBe('ServiceUnavailable');
+    expect(functionErrorType(JSON.stringify({ errorType: 'Error', trace: ['Error: boom'] }))).toBe('Error');
+    expect(functionErrorType(JSON.stringify({ errorType: 'Error' }))).toBe('Error');
+    expect(functionErrorType('not json')).toBeUndefined();
+    expect(functionErrorType('null')).toBeUndefined();
   });
 });
