@@ -60,18 +60,16 @@ const copiesPerNumber = async (token: string, chat: number) =>
   );
 
 describe('persistMessages (the messages consumer use case) with the search index injected', () => {
-  it('reports every stored record failed (so SQS retries them), keeps MySQL free of duplicates, and indexes them once OpenSearch is back', async () => {
+  it('throws the outage (the whole batch is retried), keeps MySQL free of duplicates, and indexes them once OpenSearch is back', async () => {
     const token = await givenApp();
     const chat = await givenChat(token);
     const createdAt = new Date(Date.now() - 5000).toISOString();
     const batch = [1, 2, 3].map((number) => item({ type: 'message.created', token, chatNumber: chat, number, content: `outage ${number}`, createdAt }));
     batch.push(item({ type: 'message.updated', token, chatNumber: chat, number: 2, content: 'outage 2 edited', updatedAt: new Date().toISOString() }));
 
-    const down = await consumerWith(searchIndexOf({ client: unreachable, prefix: defaultSearchTarget().prefix })).persistMessages(batch);
+    const down = consumerWith(searchIndexOf({ client: unreachable, prefix: defaultSearchTarget().prefix })).persistMessages(batch);
 
-    expect(down.failures.map((f) => f.id).sort()).toEqual(batch.map((i) => i.id).sort());
-    expect(down.failures[0]!.reason).toMatch(/search is unavailable/);
-    expect(down.stored).toEqual([]);
+    await expect(down).rejects.toThrow(/search is unavailable/);
     expect(await persistedMessageNumbers(token, chat)).toEqual([1, 2, 3]);
     expect(await chatDocumentCount(token, chat)).toBe(0);
 
