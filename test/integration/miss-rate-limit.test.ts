@@ -50,6 +50,8 @@ describe("misses take a token of the application's bucket before MySQL is asked"
     expectRateLimited(await api('GET', searchOf(token, chat + 1000), { baseUrl: lowRateApi.url }));
     // A chat Redis knows takes no token: its bucket is empty, and it is searched as before.
     expect((await api('GET', searchOf(token, chat), { baseUrl: lowRateApi.url })).status).toBe(200);
+    // The misses spent the bucket the token's creates take from.
+    expectRateLimited(await api('POST', `/api/v1/apps/${token}/chats`, { baseUrl: lowRateApi.url }));
   });
 
   it('edits in a chat that does not exist: 404 for the burst, then 429; an edit of an existing message is accepted', async () => {
