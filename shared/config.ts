@@ -43,6 +43,11 @@ const EnvironmentSchema = z.object({
   // RATE_LIMIT_PER_SECOND (generous defaults: a limit against runaways, not a quota).
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).default(2000),
   RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(1000),
+  // Requests that miss in Redis and are confirmed against MySQL (one indexed lookup each), for all
+  // tokens together: a bucket of MISS_CONFIRMATION_BURST refilled at MISS_CONFIRMATION_PER_SECOND.
+  // Each miss also takes a token of its application's bucket above (creates took it already).
+  MISS_CONFIRMATION_BURST: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  MISS_CONFIRMATION_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(500),
   IDEMPOTENCY_KEY_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(24 * 3600),
   // Numbers a counter recovery adds above MySQL's highest and the queues' depth.
   RECOVERY_MARGIN: z.coerce.number().int().min(0).max(1_000_000).default(100),
@@ -86,7 +91,7 @@ export interface Config {
   stage: string;
   mysql: { host: string; port: number; user: string; password: string; database: string; poolSize: number; connectTimeoutMs: number; queryTimeoutMs: number; consumerQueryTimeoutMs: number; tls: boolean };
   redis: { url: string; mode: 'standalone' | 'cluster'; tls: boolean; connectTimeoutMs: number; commandTimeoutMs: number; maxRetries: number };
-  limits: { burst: number; perSecond: number; keyTtlSeconds: number; recoveryMargin: number };
+  limits: { burst: number; perSecond: number; keyTtlSeconds: number; recoveryMargin: number; missConfirmations: { burst: number; perSecond: number } };
   sqs: {
     region: string;
     endpoint?: string;
@@ -175,6 +180,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       perSecond: e.RATE_LIMIT_PER_SECOND,
       keyTtlSeconds: e.IDEMPOTENCY_KEY_TTL_SECONDS,
       recoveryMargin: e.RECOVERY_MARGIN,
+      missConfirmations: { burst: e.MISS_CONFIRMATION_BURST, perSecond: e.MISS_CONFIRMATION_PER_SECOND },
     },
     sqs: {
       region: e.AWS_REGION,

@@ -89,7 +89,14 @@ function localEnvironment(stage = 'local', env = process.env) {
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   // Limits a test (or a developer) may tighten for one API instance, e.g. a second API with a low rate.
-  for (const name of ['RATE_LIMIT_BURST', 'RATE_LIMIT_PER_SECOND', 'IDEMPOTENCY_KEY_TTL_SECONDS', 'RECOVERY_MARGIN']) {
+  for (const name of [
+    'RATE_LIMIT_BURST',
+    'RATE_LIMIT_PER_SECOND',
+    'MISS_CONFIRMATION_BURST',
+    'MISS_CONFIRMATION_PER_SECOND',
+    'IDEMPOTENCY_KEY_TTL_SECONDS',
+    'RECOVERY_MARGIN',
+  ]) {
     if (env[name]) environment[name] = env[name];
   }
   // A queue may be moved for one instance too (a test that kills a consumer uses queues of its own).

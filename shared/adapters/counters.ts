@@ -7,12 +7,34 @@ import { isRedisOutage, redisClient } from './redis';
  * The numbering of chats and messages, in Redis. One hash per application, `{app:TOKEN}`: field
  * `chats` is the last chat number handed out, field `m:N` the last message number of chat N. Beside
  * it, in the same cluster slot (same hash tag): `{app:TOKEN}:rate`, the token bucket of the create
- * routes, and `{app:TOKEN}:idem:KEY`, one hash per Idempotency-Key. Each script touches one slot.
+ * routes (also taken when a request that misses in Redis is confirmed against MySQL), and
+ * `{app:TOKEN}:idem:KEY`, one hash per Idempotency-Key. Each script touches one slot. One key has a
+ * slot of its own: `{miss-confirmations}`, the global bucket of those MySQL confirmations.
  *
  * The create script rate-limits, checks the Idempotency-Key, validates the parent and increments in
  * one atomic step: no other client runs between the check and the HINCRBY, so numbers are unique
  * and dense under any concurrency, across any number of API instances, in one round trip.
  */
+
+/** Redis's clock in milliseconds, as `now`: every instance's scripts read the same clock. */
+const NOW = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+/**
+ * A token bucket in the hash `KEYS[k]` (fields `tokens`, `at`), refilled continuously up to its
+ * capacity: takes one token, or returns {'rate', ms until one is back}. The key expires once it
+ * would be full again, so idle buckets (and those of random tokens) do not stay in Redis.
+ */
+const TAKE_TOKEN = (k: number, capacity: string, perSecond: string) => `
+local capacity, rate = tonumber(${capacity}), tonumber(${perSecond})
+local bucket = redis.call('HMGET', KEYS[${k}], 'tokens', 'at')
+local tokens = tonumber(bucket[1]) or capacity
+local last = tonumber(bucket[2]) or now
+tokens = math.min(capacity, tokens + math.max(0, now - last) * rate / 1000)
+if tokens < 1 then return {'rate', math.ceil((1 - tokens) * 1000 / rate)} end
+redis.call('HSET', KEYS[${k}], 'tokens', tostring(tokens - 1), 'at', now)
+redis.call('PEXPIRE', KEYS[${k}], math.ceil(capacity * 1000 / rate) + 1000)`;
 
 /**
  * Shared by the create scripts: the Idempotency-Key hash `KEYS[k]` holds the request's fingerprint,
@@ -44,16 +66,8 @@ redis.call('EXPIRE', KEYS[${k}], ${ttl})`;
  * | {'done', n, rid, at} | {'resend', n, rid, at}.
  */
 const CREATE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local capacity, rate = tonumber(ARGV[2]), tonumber(ARGV[3])
-local bucket = redis.call('HMGET', KEYS[2], 'tokens', 'at')
-local tokens = tonumber(bucket[1]) or capacity
-local last = tonumber(bucket[2]) or now
-tokens = math.min(capacity, tokens + math.max(0, now - last) * rate / 1000)
-if tokens < 1 then return {'rate', math.ceil((1 - tokens) * 1000 / rate)} end
-redis.call('HSET', KEYS[2], 'tokens', tostring(tokens - 1), 'at', now)
-redis.call('PEXPIRE', KEYS[2], math.ceil(capacity * 1000 / rate) + 1000)
+${NOW}
+${TAKE_TOKEN(2, 'ARGV[2]', 'ARGV[3]')}
 if ARGV[4] == '1' then
 ${IDEMPOTENCY_LOOKUP(3, 'ARGV[5]', 'now', 'ARGV[8]')}
 end
@@ -72,13 +86,18 @@ ${IDEMPOTENCY_CLAIM(3, 'ARGV[5]', 'now', 'ARGV[8]', 'number', 'ARGV[6]', 'ARGV[7
 end
 return {'ok', number}`;
 
+/** One token of the bucket `KEYS[1]`. ARGV: capacity, refill per second. Replies {'ok'} | {'rate', retry ms}. */
+const TAKE_ONE = `
+${NOW}
+${TAKE_TOKEN(1, 'ARGV[1]', 'ARGV[2]')}
+return {'ok'}`;
+
 /**
  * POST /apps has no token: its Idempotency-Keys are global, one hash each. KEYS: the key.
  * ARGV: fingerprint, token, record time, lease ms, ttl s. Replies as CREATE ('ok' claims the key).
  */
 const CLAIM_APP = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+${NOW}
 ${IDEMPOTENCY_LOOKUP(1, 'ARGV[1]', 'now', 'ARGV[4]')}
 ${IDEMPOTENCY_CLAIM(1, 'ARGV[1]', 'now', 'ARGV[4]', 'ARGV[2]', 'ARGV[2]', 'ARGV[3]', 'ARGV[5]')}
 return {'ok', ARGV[2]}`;
@@ -135,14 +154,16 @@ type Scripted = RedisConnection & {
   raiseCounters(app: string, ...args: (string | number)[]): Promise<number>;
   nextMessageNumber(app: string, chatNumber: number): Promise<number>;
   nextEditVersion(app: string, chatNumber: number, number: number): Promise<number>;
+  takeOneToken(bucket: string, capacity: number, perSecond: number): Promise<(string | number)[]>;
 };
 
 export const appKey = (token: string) => `{app:${token}}`;
 const bucketKey = (token: string) => `${appKey(token)}:rate`;
 const idempotencyKey = (token: string, key: string) => `${appKey(token)}:idem:${key}`;
 const appIdempotencyKey = (key: string) => `{apps-idem:${key}}`;
+const MISS_CONFIRMATIONS_BUCKET = '{miss-confirmations}';
 
-/** What the create routes share: the rate limit and the Idempotency-Key settings. */
+/** What the create routes share: the rate limit and the Idempotency-Key settings; and the miss limit. */
 export interface CreateLimits {
   /** Token bucket per application token: burst size and refill per second. */
   burst: number;
@@ -150,9 +171,23 @@ export interface CreateLimits {
   /** How long a key lives (24 h) and how long a first request holds it before a retry takes over. */
   keyTtlSeconds: number;
   leaseMs: number;
+  /**
+   * One bucket for every token: how many misses per second may be confirmed against MySQL. The
+   * per-token bucket cannot bound that alone, since every unknown token starts with a full one.
+   */
+  missConfirmations: { burst: number; perSecond: number };
 }
 
-export const DEFAULT_LIMITS: CreateLimits = { burst: 2000, perSecond: 1000, keyTtlSeconds: 24 * 3600, leaseMs: 10_000 };
+export const DEFAULT_LIMITS: CreateLimits = {
+  burst: 2000,
+  perSecond: 1000,
+  keyTtlSeconds: 24 * 3600,
+  leaseMs: 10_000,
+  missConfirmations: { burst: 1000, perSecond: 500 },
+};
+
+/** A token taken from a bucket, or how long until the bucket has one again. */
+export type Allowance = { ok: true } | { rateLimited: { retryAfterMs: number } };
 
 /** An Idempotency-Key as the counters see it: the key and the fingerprint of the request it names. */
 export interface IdempotencyClaim {
@@ -218,6 +253,10 @@ export interface Counters {
   renumberMessage(token: string, chatNumber: number): Promise<NextNumber>;
   /** One round trip: checks the message number was handed out and takes its next edit version. */
   nextEditVersion(token: string, chatNumber: number, number: number): Promise<EditVersion>;
+  /** One token of the application's bucket, the one its creates take from (same key, same limits). */
+  takeApplicationToken(token: string): Promise<Allowance>;
+  /** One token of the global bucket of miss confirmations (its own slot: a call of its own). */
+  takeMissConfirmationToken(): Promise<Allowance>;
 }
 
 function withScripts(redis: RedisConnection): Scripted {
@@ -228,6 +267,7 @@ function withScripts(redis: RedisConnection): Scripted {
     redis.defineCommand('raiseCounters', { numberOfKeys: 1, lua: RAISE });
     redis.defineCommand('nextMessageNumber', { numberOfKeys: 1, lua: NEXT_MESSAGE });
     redis.defineCommand('nextEditVersion', { numberOfKeys: 1, lua: NEXT_EDIT_VERSION });
+    redis.defineCommand('takeOneToken', { numberOfKeys: 1, lua: TAKE_ONE });
   }
   return redis as Scripted;
 }
@@ -276,6 +316,10 @@ export function redisCounters(redis: RedisConnection = redisClient(), limits: Cr
         limits.keyTtlSeconds,
       ),
     ).then((reply) => numbered(reply, record));
+  const takeOne = async (bucket: string, capacity: number, perSecond: number): Promise<Allowance> => {
+    const [kind, retryAfterMs] = await redisCall(() => scripts.takeOneToken(bucket, capacity, perSecond));
+    return kind === 'rate' ? { rateLimited: { retryAfterMs: Number(retryAfterMs) } } : { ok: true };
+  };
   return {
     async chatNumbering(token, chatNumber) {
       const [chats, lastMessage] = await redisCall(() => redis.hmget(appKey(token), 'chats', `m:${chatNumber}`));
@@ -325,5 +369,7 @@ export function redisCounters(redis: RedisConnection = redisClient(), limits: Cr
       if (result === -2) return { missing: 'message' };
       return { version: result };
     },
+    takeApplicationToken: (token) => takeOne(bucketKey(token), limits.burst, limits.perSecond),
+    takeMissConfirmationToken: () => takeOne(MISS_CONFIRMATIONS_BUCKET, limits.missConfirmations.burst, limits.missConfirmations.perSecond),
   };
 }

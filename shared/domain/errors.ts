@@ -53,10 +53,13 @@ export class UnsupportedMediaType extends AppError {
 
 const retryAfter = (milliseconds: number) => ({ 'Retry-After': String(Math.max(1, Math.ceil(milliseconds / 1000))) });
 
-/** The token spent its create budget (a token bucket); the client may retry after `Retry-After`. */
+/**
+ * A token bucket is empty: the token's (creates, and requests for a chat or message Redis does not
+ * know), or the global one of lookups in MySQL for such requests. Retry after `Retry-After`.
+ */
 export class RateLimited extends AppError {
-  constructor(retryAfterMs: number) {
-    super(429, 'rate_limited', 'too many create requests for this application, retry after the time in Retry-After', retryAfter(retryAfterMs));
+  constructor(retryAfterMs: number, what = 'too many create requests for this application') {
+    super(429, 'rate_limited', `${what}, retry after the time in Retry-After`, retryAfter(retryAfterMs));
   }
 }
 

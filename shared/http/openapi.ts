@@ -39,16 +39,23 @@ const writeErrors = errors;
 
 const retryAfter = { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' as const, minimum: 1 } } };
 
+/**
+ * The rate limit (README "Failure behaviour"): the creating POSTs with a token, and every request
+ * whose chat or message Redis does not know (edits, search), before MySQL is asked.
+ */
+const rateLimited = {
+  429: {
+    ...json(ErrorBody, "The application's request rate (creates, and requests that name an unknown chat or message) or the global rate of such lookups is exceeded (rate_limited); retry after Retry-After"),
+    headers: retryAfter,
+  },
+};
+
 /** The creating POSTs: Idempotency-Key (README "Failure behaviour") and, with a token, the rate limit. */
 const keyErrors = {
   409: { ...json(ErrorBody, 'A request with this Idempotency-Key is still being enqueued (idempotency_key_in_flight); retry after Retry-After'), headers: retryAfter },
   422: json(ErrorBody, 'This Idempotency-Key was used with a different request (idempotency_key_reused)'),
 };
-const createErrors = {
-  ...writeErrors,
-  ...keyErrors,
-  429: { ...json(ErrorBody, "The application's create rate is exceeded (rate_limited); retry after Retry-After"), headers: retryAfter },
-};
+const createErrors = { ...writeErrors, ...keyErrors, ...rateLimited };
 
 /** The header's grammar, as shared/http/parse.ts enforces it (global keys: a UUID). */
 const KEY_PATTERNS = {
@@ -202,7 +209,7 @@ export const routes: RouteConfig[] = [
     operationId: 'updateMessage',
     summary: "Edit a message's content; applied and re-indexed asynchronously (the latest edit wins)",
     request: { params: MessagePath, body: { content: { 'application/json': { schema: MessageBody } }, required: true } },
-    responses: { 202: json(Accepted, 'The edit is accepted; GET shows it once applied'), ...writeErrors },
+    responses: { 202: json(Accepted, 'The edit is accepted; GET shows it once applied'), ...writeErrors, ...rateLimited },
   },
   {
     method: 'get',
@@ -210,7 +217,7 @@ export const routes: RouteConfig[] = [
     operationId: 'searchMessages',
     summary: "Search a chat's messages: every word of the query as a substring, literal text, exact words first",
     request: { params: ChatPath, query: SearchQuery },
-    responses: { 200: json(SearchPage, 'A page of matching messages with highlights and the total'), ...readErrors },
+    responses: { 200: json(SearchPage, 'A page of matching messages with highlights and the total'), ...readErrors, ...rateLimited },
   },
   {
     method: 'get',
@@ -218,7 +225,7 @@ export const routes: RouteConfig[] = [
     operationId: 'autocompleteMessages',
     summary: 'The same search under the seed\'s name, with `keyword` for `q`',
     request: { params: ChatPath, query: AutocompleteQuery },
-    responses: { 200: json(SearchPage, 'A page of matching messages with highlights and the total'), ...readErrors },
+    responses: { 200: json(SearchPage, 'A page of matching messages with highlights and the total'), ...readErrors, ...rateLimited },
   },
 ];
 

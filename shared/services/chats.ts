@@ -8,6 +8,7 @@ import { describeError, log } from '../http/log';
 import type { ChatRecord, MessageRecord } from '../domain/records';
 import type { Chat, Message, Paging } from '../domain/schemas';
 import { currentCorrelationId } from '../observability/logger';
+import { recordMetric } from '../observability/metrics';
 import type { Clock } from './clock';
 import type { CounterRecovery } from './recovery';
 
@@ -32,7 +33,10 @@ function granted(outcome: Exclude<Numbered, { missing: unknown }>): Granted {
   if ('fresh' in outcome) return { enqueue: outcome.fresh };
   if ('resend' in outcome) return { enqueue: outcome.resend };
   if ('replay' in outcome) return { replay: outcome.replay.number };
-  if ('rateLimited' in outcome) throw new RateLimited(outcome.rateLimited.retryAfterMs);
+  if ('rateLimited' in outcome) {
+    recordMetric('RateLimited', 1, 'Count', { bucket: 'application' });
+    throw new RateLimited(outcome.rateLimited.retryAfterMs);
+  }
   if ('keyBusy' in outcome) throw new IdempotencyKeyInFlight(outcome.keyBusy.retryAfterMs);
   throw new IdempotencyKeyReused();
 }
@@ -46,12 +50,13 @@ function granted(outcome: Exclude<Numbered, { missing: unknown }>): Granted {
 export const chatService = ({ counters, recovery, queue, chats, messages, clock, newRecordId = randomUUID }: ChatDeps) => {
   /**
    * One numbering round trip; on a miss, the parent is confirmed against MySQL (404 if unknown there
-   * too, else the counters are rebuilt) and the round trip is made once more.
+   * too, else the counters are rebuilt) and the round trip is made once more. The round trip took
+   * the application's rate-limit token already, so the miss does not take another.
    */
   async function takeNumber(token: string, chatNumber: number | undefined, take: () => Promise<Numbered>): Promise<Granted> {
     let outcome = await take();
     if ('missing' in outcome) {
-      await recovery.confirmMiss({ token, chatNumber }, outcome.missing);
+      await recovery.confirmMiss({ token, chatNumber }, outcome.missing, { applicationTokenTaken: true });
       outcome = await take();
       if ('missing' in outcome) throw outcome.missing === 'application' ? new NotFound('application', token) : new NotFound('chat', chatNumber);
     }

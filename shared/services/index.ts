@@ -27,8 +27,8 @@ const once = <T>(build: () => T): (() => T) => {
 };
 
 const counters = once(() => {
-  const { burst, perSecond, keyTtlSeconds } = config().limits;
-  return redisCounters(undefined, { burst, perSecond, keyTtlSeconds, leaseMs: 10_000 });
+  const { burst, perSecond, keyTtlSeconds, missConfirmations } = config().limits;
+  return redisCounters(undefined, { burst, perSecond, keyTtlSeconds, leaseMs: 10_000, missConfirmations });
 });
 
 /** Rebuilds Redis counters from MySQL on a miss; also the WebSocket $connect check's entry point. */

@@ -1,7 +1,7 @@
 import type { Counters } from '../adapters/counters';
 import type { QueueDepth } from '../adapters/sqs';
 import type { NumberingStore } from '../adapters/stores/numbering';
-import { NotFound } from '../domain/errors';
+import { NotFound, RateLimited } from '../domain/errors';
 import { log } from '../http/log';
 import { recordMetric } from '../observability/metrics';
 
@@ -20,6 +20,12 @@ export interface Parent {
   messageNumber?: number;
 }
 
+/** How a caller reached the miss path. */
+export interface MissOptions {
+  /** Creates took a token of the application's bucket in their numbering call: not a second one. */
+  applicationTokenTaken?: boolean;
+}
+
 /** Counters are raised in slices: one script call stays short however many chats an application has. */
 const SLICE = 500;
 
@@ -31,7 +37,9 @@ const SLICE = 500;
  * rebuilds the application's counters: MySQL's highest numbers plus a margin for the records still
  * in the queues, raised "never backwards" (per-field max in one script), so concurrent recoveries,
  * heals and creates on any instance can only move a counter up and never hand a number out twice.
- * The normal paths never come here: only a miss does (and, for creates, after the rate limit).
+ * The normal paths never come here: only a miss does, and only behind two token buckets (the
+ * application's, shared with its creates, and a global one), so a flood of requests for chats that
+ * do not exist, or of random tokens, cannot turn into as many MySQL lookups.
  */
 export const counterRecovery = ({ counters, numbering, queues, margin }: RecoveryDeps) => {
   async function rebuild(token: string, applicationId: number, reason: string): Promise<void> {
@@ -48,14 +56,33 @@ export const counterRecovery = ({ counters, numbering, queues, margin }: Recover
     recordMetric('CounterRecoveries');
   }
 
+  /** Takes the tokens a MySQL lookup costs, or throws RateLimited: one Redis call per bucket. */
+  async function admitLookup(token: string, { applicationTokenTaken = false }: MissOptions): Promise<void> {
+    if (!applicationTokenTaken) {
+      const ofApplication = await counters.takeApplicationToken(token);
+      if ('rateLimited' in ofApplication) {
+        recordMetric('RateLimited', 1, 'Count', { bucket: 'application' });
+        throw new RateLimited(ofApplication.rateLimited.retryAfterMs, 'too many requests for this application');
+      }
+    }
+    // Its own key (own cluster slot), so its own call: every unknown token starts with a full bucket.
+    const global = await counters.takeMissConfirmationToken();
+    if ('rateLimited' in global) {
+      recordMetric('RateLimited', 1, 'Count', { bucket: 'missConfirmations' });
+      throw new RateLimited(global.rateLimited.retryAfterMs, 'too many requests for applications, chats or messages that are not known');
+    }
+  }
+
   return {
     rebuild,
 
     /**
-     * Redis said `missing` for this parent: asks MySQL (one indexed lookup). Unknown there too: throws
-     * NotFound. Known: rebuilds the application's counters, and the caller asks Redis again.
+     * Redis said `missing` for this parent: asks MySQL (one indexed lookup), once the rate limits
+     * allow it (else RateLimited). Unknown there too: throws NotFound. Known: rebuilds the
+     * application's counters, and the caller asks Redis again.
      */
-    async confirmMiss(parent: Parent, missing: 'application' | 'chat' | 'message'): Promise<void> {
+    async confirmMiss(parent: Parent, missing: 'application' | 'chat' | 'message', options: MissOptions = {}): Promise<void> {
+      await admitLookup(parent.token, options);
       const found = await numbering.confirm(parent.token, parent.chatNumber, parent.messageNumber);
       if (found.applicationId === undefined) throw new NotFound('application', parent.token);
       // A lost application hash may also have lost chats that are still queued: the rebuild's margin

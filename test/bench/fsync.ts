@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import Redis from 'ioredis';
 import { localPorts } from '../../infra/local/environment';
-import { redisCounters } from '../../shared/adapters/counters';
+import { DEFAULT_LIMITS, redisCounters } from '../../shared/adapters/counters';
 
 const IN_FLIGHT = 16;
 const CALLS = Number(process.env.FSYNC_CALLS ?? 3000);
@@ -13,7 +13,7 @@ const CALLS = Number(process.env.FSYNC_CALLS ?? 3000);
 const redis = new Redis({ host: '127.0.0.1', port: localPorts().redis, db: 15 });
 
 async function rate(token: string): Promise<number> {
-  const counters = redisCounters(redis, { burst: 1e6, perSecond: 1e6, keyTtlSeconds: 60, leaseMs: 1000 });
+  const counters = redisCounters(redis, { ...DEFAULT_LIMITS, burst: 1e6, perSecond: 1e6, keyTtlSeconds: 60, leaseMs: 1000 });
   let next = 0;
   const startedAt = performance.now();
   await Promise.all(

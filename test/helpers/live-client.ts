@@ -2,11 +2,11 @@ import WebSocket from 'ws';
 import { localPorts } from '../../infra/local/environment';
 import type { LiveEvent } from '../../shared/domain/live';
 
-/** The test API's WebSocket URL (its HTTP port + 1). */
-export const liveUrl = (query: Record<string, string | number>) => {
+/** The test API's WebSocket URL (its HTTP port + 1), or another instance's WebSocket port. */
+export const liveUrl = (query: Record<string, string | number>, port = localPorts().testWebsocket) => {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) params.set(key, String(value));
-  return `ws://127.0.0.1:${localPorts().testWebsocket}/?${params}`;
+  return `ws://127.0.0.1:${port}/?${params}`;
 };
 
 export interface LiveClient {
@@ -53,9 +53,9 @@ export function openLive(token: string, chat: number | string): Promise<LiveClie
 }
 
 /** The HTTP status a refused connection got (the handshake's answer). */
-export function refusalStatus(query: Record<string, string | number>): Promise<number> {
+export function refusalStatus(query: Record<string, string | number>, port?: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(liveUrl(query));
+    const socket = new WebSocket(liveUrl(query, port));
     socket.once('unexpected-response', (_request, response) => {
       resolve(response.statusCode ?? 0);
       socket.terminate();

@@ -23,6 +23,16 @@ describe('parseConfig', () => {
   it('names an invalid variable', () => {
     expect(() => parseConfig({ ...localEnvironment('test', {}), REDIS_URL: 'not a url' })).toThrow(/REDIS_URL is invalid/);
   });
+
+  it('limits the MySQL confirmations of Redis misses: generous defaults, validated overrides', () => {
+    expect(parseConfig(localEnvironment('test', {})).limits.missConfirmations).toEqual({ burst: 1000, perSecond: 500 });
+    expect(parseConfig(localEnvironment('test', { MISS_CONFIRMATION_BURST: '5', MISS_CONFIRMATION_PER_SECOND: '0.5' })).limits.missConfirmations).toEqual({
+      burst: 5,
+      perSecond: 0.5,
+    });
+    expect(() => parseConfig({ ...localEnvironment('test', {}), MISS_CONFIRMATION_BURST: '0' })).toThrow(/MISS_CONFIRMATION_BURST is invalid/);
+    expect(() => parseConfig({ ...localEnvironment('test', {}), MISS_CONFIRMATION_PER_SECOND: '-1' })).toThrow(/MISS_CONFIRMATION_PER_SECOND is invalid/);
+  });
 });
 
 describe('localEnvironment', () => {
