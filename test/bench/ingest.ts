@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { GetQueueAttributesCommand, PurgeQueueCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { localEnvironment, queues, SERVICE } from '../../infra/local/environment';
 import { localSqsClient } from '../../infra/local/platform';
-import { QueueDelivery } from '../../infra/local/sqs-delivery';
+import { QueueDelivery, type BatchTimings } from '../../infra/local/sqs-delivery';
 import { round, until } from './load';
 import type { BenchData } from './data';
 
@@ -52,7 +52,7 @@ async function queueDepth(queueUrl: string): Promise<number> {
 }
 
 /** The consumer path: fill, then deliver with `pollers` loops until the queue is empty. */
-export async function consumerIngest(data: BenchData, lambdaEndpoint: string, batchSize: number, records: number) {
+export async function consumerIngest(data: BenchData, lambdaEndpoint: string, batchSize: number, records: number, onBatchTimings?: (timings: BatchTimings) => void) {
   const env = localEnvironment('test');
   const queueUrl = env.MESSAGES_QUEUE_URL!;
   const sqs = localSqsClient('test');
@@ -77,7 +77,7 @@ export async function consumerIngest(data: BenchData, lambdaEndpoint: string, ba
     { queueUrl, functionName: `${SERVICE}-test-${queue.consumer}`, batchSize, windowSeconds: queue.maximumBatchingWindow },
     // A failed batch (a deadlock between concurrent batches, say) is retried after 1 s, as in the tests,
     // not after the queue's 180 s visibility timeout.
-    { sqs, lambdaEndpoint, region: env.AWS_REGION!, retryDelaySeconds: 1 },
+    { sqs, lambdaEndpoint, region: env.AWS_REGION!, retryDelaySeconds: 1, onBatchTimings },
   );
   sqsRequests = 0;
   const startedAt = performance.now();
