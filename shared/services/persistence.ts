@@ -117,7 +117,8 @@ export const persistenceService = ({ applications, chats, messages, search, coun
    * A batch of the messages queue, creates and edits mixed: resolves the applications and chats
    * (creating a chat row whose message arrived before its own record: DESIGN invariant 3), then one
    * multi-row upsert of the creates and one of the edits, then one `_bulk` of what MySQL now holds
-   * for every written message (read back in one SELECT), each document versioned by its updated_at.
+   * for every written message (read back in one SELECT, except the rows a create upsert freshly
+   * inserted, which hold exactly their records), each document versioned by its updated_at.
    * A record is stored only when both writes succeeded; the others are failures, retried by SQS
    * (MySQL's writes are idempotent, the index's versions make re-indexing idempotent too).
    */
