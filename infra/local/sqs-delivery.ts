@@ -6,6 +6,7 @@ import {
   SQSClient,
   type Message,
 } from '@aws-sdk/client-sqs';
+import { performance } from 'node:perf_hooks';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
 /**
@@ -50,6 +51,16 @@ export interface DeliveryOptions {
    * left the consumer idle while SQS round trips ran, at a tenth of the database's rate (npm run bench).
    */
   concurrentBatches?: number;
+  /** Called after each delivered batch with where its time went (the ingest profile: test/bench/profile-ingest.ts). */
+  onBatchTimings?: (timings: BatchTimings) => void;
+}
+
+/** One batch's wall time per stage, in ms: gathering it from SQS, the invocation, the deletes. */
+export interface BatchTimings {
+  records: number;
+  receiveMs: number;
+  invokeMs: number;
+  settleMs: number;
 }
 
 /** AWS starts an SQS event source mapping with five pollers; two cores run three batches well. */
@@ -303,11 +314,14 @@ export class QueueDelivery {
 
   /** Receives one batch (up to batchSize and 6 MB within the window), delivers it, settles each record. */
   async deliverOneBatch(): Promise<BatchOutcome> {
+    const startedAt = performance.now();
     const gathered = await this.gather();
     if (gathered.length === 0) return { received: 0, failed: [] };
     const { batch, rest } = takeBatch(gathered, recordBytes, this.target.batchSize, this.options.maxEventBytes ?? MAX_EVENT_BYTES);
     this.held.push(...rest);
-    const outcome = await this.deliverAndSettle(batch);
+    const timings = this.options.onBatchTimings && { records: batch.length, receiveMs: performance.now() - startedAt, invokeMs: 0, settleMs: 0 };
+    const outcome = await this.deliverAndSettle(batch, timings);
+    if (timings) this.options.onBatchTimings!(timings);
     this.endpointDown = outcome.deliveryError !== undefined;
     return outcome;
   }
@@ -317,20 +331,22 @@ export class QueueDelivery {
    * limit despite the bound) splits the records in halves; a record alone too large fails, as AWS
    * would fail it. A delivery-side error holds the records, in order, for the next attempt.
    */
-  private async deliverAndSettle(batch: SQSRecord[]): Promise<BatchOutcome> {
+  private async deliverAndSettle(batch: SQSRecord[], timings?: BatchTimings): Promise<BatchOutcome> {
+    const invokedAt = performance.now();
     const invocation = await invoke(this.options.lambdaEndpoint, this.target.functionName, { Records: batch });
+    if (timings) timings.invokeMs += performance.now() - invokedAt;
     if (invocation.kind === 'deliveryError') {
       this.held = [...batch, ...this.held];
       return { received: batch.length, failed: [], deliveryError: invocation.error };
     }
     if (invocation.kind === 'tooLarge' && batch.length > 1) {
       const middle = Math.ceil(batch.length / 2);
-      const first = await this.deliverAndSettle(batch.slice(0, middle));
+      const first = await this.deliverAndSettle(batch.slice(0, middle), timings);
       if (first.deliveryError) {
         this.held.splice(middle, 0, ...batch.slice(middle));
         return { ...first, received: batch.length };
       }
-      const second = await this.deliverAndSettle(batch.slice(middle));
+      const second = await this.deliverAndSettle(batch.slice(middle), timings);
       const undeleted = [...(first.undeleted ?? []), ...(second.undeleted ?? [])];
       return {
         received: batch.length,
@@ -343,10 +359,12 @@ export class QueueDelivery {
     const invocationError = invocation.kind === 'result' ? undefined : invocation.error;
     const failed = invocation.kind === 'result' ? failedRecordIds(batch, invocation.result) : batch.map((r) => r.messageId);
     const failedSet = new Set(failed);
+    const settledAt = performance.now();
     const undeleted = await this.settle(
       batch.filter((r) => !failedSet.has(r.messageId)),
       batch.filter((r) => failedSet.has(r.messageId)),
     );
+    if (timings) timings.settleMs += performance.now() - settledAt;
     return { received: batch.length, failed, invocationError, ...(undeleted.length ? { undeleted } : {}) };
   }
 

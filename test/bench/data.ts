@@ -53,7 +53,8 @@ export async function benchData() {
       const sqs = localSqsClient('test');
       for (const url of [env.MESSAGES_QUEUE_URL!, env.CHATS_QUEUE_URL!]) await emptyQueue(sqs, url);
       sqs.destroy();
-      await search.client.deleteByQuery({ index: messagesAlias(search.prefix), refresh: true, conflicts: 'proceed', body: { query: { term: { token } } } });
+      // Tens of thousands of documents: longer than the request paths' client deadline.
+      await search.client.deleteByQuery({ index: messagesAlias(search.prefix), refresh: true, conflicts: 'proceed', body: { query: { term: { token } } } }, { requestTimeout: 120_000 });
       // Small deletes: a single DELETE of 10^5 rows would hold locks and bloat the undo log.
       for (;;) {
         const [result] = await pool.query('DELETE FROM messages WHERE chat_id IN (SELECT id FROM chats WHERE application_id = ?) LIMIT 20000', [applicationId]);

@@ -9,7 +9,7 @@ import { createPool, type Pool } from 'mysql2/promise';
 import { mysqlOptions } from '../../shared/adapters/mysql';
 import { defaultSearchTarget } from '../../shared/adapters/search-index';
 import { mysqlApplications } from '../../shared/adapters/stores/applications';
-import { mysqlChats } from '../../shared/adapters/stores/chats';
+import { chatKey, mysqlChats } from '../../shared/adapters/stores/chats';
 import { messageStatements, mysqlMessages } from '../../shared/adapters/stores/messages';
 import type { MessageRecord } from '../../shared/domain/records';
 import type { QueueItem } from '../../shared/queue/batch-handler';
@@ -133,5 +133,42 @@ describe("the consumer's read-back of a batch's rows", () => {
     const plan = await rows<{ table: string; type: string; key: string | null }>(`EXPLAIN ${messageStatements.SELECT_STORED(3)}`, [1, 1, 1, 2, 2, 1]);
 
     expect(plan.map(({ type, key }) => ({ type, key }))).toEqual([{ type: 'range', key: 'uq_messages_chat_number' }]);
+  });
+});
+
+describe("the create upsert's answer (the consumer skips the read-back when every row was freshly inserted)", () => {
+  // The server counts an unchanged duplicate (a redelivery) as a duplicate only with CLIENT_FOUND_ROWS.
+  it.each([
+    ["with CLIENT_FOUND_ROWS (mysql2's default)", []],
+    ['without CLIENT_FOUND_ROWS', ['-FOUND_ROWS']],
+  ])('says every row was inserted only when none met an existing row, %s', async (_name, flags) => {
+    const flagged = createPool({ ...mysqlOptions(), connectionLimit: 1, flags });
+    try {
+      const token = await givenApp();
+      const [app] = await rows<{ id: number }>('SELECT id FROM applications WHERE token = ?', [token]);
+      const applicationId = Number(app!.id);
+      const chats = mysqlChats(flagged);
+      await chats.upsert([{ applicationId, number: 1, createdAt: new Date() }]);
+      const chatId = (await chats.ids([{ applicationId, number: 1 }])).get(chatKey(applicationId, 1))!;
+      const store = mysqlMessages(flagged);
+      const row = (number: number, recordId: string = randomUUID()) => ({ chatId, number, recordId, content: `row ${number}`, createdAt: new Date() });
+      const fresh = [row(1), row(2)];
+
+      expect(await store.upsert(fresh)).toEqual({ allInserted: true });
+      // A redelivery: the same records, nothing changes.
+      expect(await store.upsert(fresh)).toEqual({ allInserted: false });
+      // A collision (another record id at number 1) next to a fresh row.
+      expect(await store.upsert([row(1), row(3)])).toEqual({ allInserted: false });
+      // An edit's row, written ahead of its create, next to a fresh row.
+      await store.applyEdits([{ chatId, number: 4, content: 'edited first', updatedAt: new Date(), version: 1 }]);
+      expect(await store.upsert([row(4), row(5)])).toEqual({ allInserted: false });
+      // A record already stored under another number (re-numbered after a collision) next to a fresh row.
+      expect(await store.upsert([row(6, fresh[0]!.recordId), row(7)])).toEqual({ allInserted: false });
+      // One row alone: the server reports no counts, so the consumer reads it back.
+      expect(await store.upsert([row(8)])).toEqual({ allInserted: false });
+      expect(await store.upsert([row(9), row(10)])).toEqual({ allInserted: true });
+    } finally {
+      await flagged.end();
+    }
   });
 });

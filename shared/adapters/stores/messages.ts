@@ -1,7 +1,7 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { Message, Paging } from '../../domain/schemas';
 import { mysqlPool } from '../mysql';
-import { execute, iso, placeholders, query } from './rows';
+import { execute, iso, placeholders, query, type WriteResult } from './rows';
 
 /** One message row to upsert. */
 export interface MessageRow {
@@ -112,10 +112,35 @@ const toMessage = (row: RowDataPacket): Message => ({
 
 export type MessagePage = { messages: Message[] } | { missing: 'application' | 'chat' };
 
+/** What an upsert of create rows did. */
+export interface UpsertOutcome {
+  /**
+   * Every row was a fresh insert: none met an existing row (a redelivery, an edit's row, another
+   * record's number, its own record id elsewhere), so each row holds exactly the record written.
+   * False when the server cannot tell (a single-row statement reports no counts).
+   */
+  allInserted: boolean;
+}
+
+/**
+ * Reads the answer to `INSERT … ON DUPLICATE KEY UPDATE` of `rows` rows. The server counts a row
+ * that met an existing one under `Duplicates` only when it changed or when the connection has
+ * CLIENT_FOUND_ROWS (mysql2's default); without that flag an unchanged duplicate (a redelivery)
+ * shows as neither a duplicate nor an affected row. So: every row inserted when the statement
+ * reports all its records, no duplicate, and one affected row per record (an insert counts 1, a
+ * changed duplicate 2, an unchanged one 1 with the flag and 0 without). A single-row INSERT reports
+ * no `info`: unknown, so false.
+ */
+export function everyRowInserted(rows: number, { affectedRows, info }: WriteResult): boolean {
+  const counts = /Records:\s*(\d+)\s+Duplicates:\s*(\d+)/.exec(info ?? '');
+  if (!counts) return false;
+  return Number(counts[1]) === rows && Number(counts[2]) === 0 && affectedRows === rows;
+}
+
 export interface MessageStore {
   find(token: string, chatNumber: number, number: number): Promise<Message | undefined>;
   list(token: string, chatNumber: number, paging: Paging): Promise<MessagePage>;
-  upsert(rows: MessageRow[]): Promise<void>;
+  upsert(rows: MessageRow[]): Promise<UpsertOutcome>;
   applyEdits(edits: MessageEdit[]): Promise<void>;
   stored(keys: { chatId: number; number: number }[]): Promise<StoredMessage[]>;
   /** Where the messages with these record ids are stored, keyed by record id. */
@@ -136,8 +161,9 @@ export function mysqlMessages(pool: Pool = mysqlPool()): MessageStore {
       return { messages: rows.filter((row) => row.kind === 'message').map(toMessage) };
     },
     async upsert(rows) {
-      if (rows.length === 0) return;
-      await execute(pool, UPSERT(rows.length), rows.flatMap((r) => [r.chatId, r.number, r.recordId, r.content, r.createdAt, r.createdAt]));
+      if (rows.length === 0) return { allInserted: true };
+      const result = await execute(pool, UPSERT(rows.length), rows.flatMap((r) => [r.chatId, r.number, r.recordId, r.content, r.createdAt, r.createdAt]));
+      return { allInserted: everyRowInserted(rows.length, result) };
     },
     async applyEdits(edits) {
       if (edits.length === 0) return;

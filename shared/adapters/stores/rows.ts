@@ -25,8 +25,14 @@ export async function query<T extends RowDataPacket[]>(pool: Pool, sql: string, 
   return guarded('database', async () => (await run(pool, sql, params)) as T, isMysqlOutage);
 }
 
-export async function execute(pool: Pool, sql: string, params: unknown[] = []): Promise<{ affectedRows: number }> {
-  return guarded('database', async () => (await run(pool, sql, params)) as { affectedRows: number }, isMysqlOutage);
+/** What the server answers a write: rows affected and, for a multi-row INSERT, `Records: N  Duplicates: D  Warnings: W`. */
+export interface WriteResult {
+  affectedRows: number;
+  info?: string;
+}
+
+export async function execute(pool: Pool, sql: string, params: unknown[] = []): Promise<WriteResult> {
+  return guarded('database', async () => (await run(pool, sql, params)) as WriteResult, isMysqlOutage);
 }
 
 export const iso = (value: Date | string) => (value instanceof Date ? value : new Date(value)).toISOString();
