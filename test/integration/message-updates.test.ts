@@ -27,6 +27,12 @@ async function storedRow(token: string, chat: number, number: number) {
   return row;
 }
 
+/** Until MySQL holds `content` for the message, then until the index does (the consumer writes both). */
+async function storedAndIndexed(token: string, chat: number, number: number, content: string) {
+  await eventually(async () => expect((await storedRow(token, chat, number))?.content).toBe(content));
+  await eventually(async () => expect((await indexedMessage(token, chat, number))?.content).toBe(content));
+}
+
 /** Until the messages queue is empty (nothing visible nor in flight): every record sent was handled. */
 const queueDrained = () => eventually(async () => expect(await queueDepth(queueUrl('messages'))).toBe(0), { timeoutMs: 60_000 });
 
@@ -61,8 +67,7 @@ describe('PUT …/messages/{number}', () => {
 
     expect((await api('PUT', `${messagesOf(token, chat)}/${number}`, { body: { content: 'final text' } })).status).toBe(202);
 
-    await eventually(async () => expect((await storedRow(token, chat, number))?.content).toBe('final text'));
-    await eventually(async () => expect((await indexedMessage(token, chat, number))?.content).toBe('final text'));
+    await storedAndIndexed(token, chat, number, 'final text');
   });
 
   it('unknown application, chat or message number → 404; bad body or number → 400; the message is unchanged', async () => {
@@ -136,12 +141,10 @@ describe('PUT …/messages/{number}', () => {
     const version = Date.parse(updatedAt) * 1000;
 
     await send({ ...base, content: 'earlier edit osprey', updatedAt, editVersion: version });
-    await eventually(async () => expect((await storedRow(token, chat, number))?.content).toBe('earlier edit osprey'));
-    await eventually(async () => expect((await indexedMessage(token, chat, number))?.content).toBe('earlier edit osprey'));
+    await storedAndIndexed(token, chat, number, 'earlier edit osprey');
     await send({ ...base, content: 'later edit puffin', updatedAt, editVersion: version + 1 });
 
-    await eventually(async () => expect((await storedRow(token, chat, number))?.content).toBe('later edit puffin'));
-    await eventually(async () => expect((await indexedMessage(token, chat, number))?.content).toBe('later edit puffin'));
+    await storedAndIndexed(token, chat, number, 'later edit puffin');
   });
 
   it('PUTs through the API carry increasing versions: the last accepted edit wins', async () => {
