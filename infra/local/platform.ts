@@ -51,8 +51,7 @@ export async function ensureServices(): Promise<ServicesState> {
         if (!(await service.isReady())) {
           throw new LauncherError(`port ${service.port} is taken by something that is not a ready ${service.name}; stop it or move the port`);
         }
-        const ours = readPid(servicePaths(service.id).pidFile);
-        const origin = ours !== undefined && isAlive(ours) ? 'started earlier by this launcher' : 'not ours: left alone by npm run stop';
+        const origin = startedByLauncher(service.id) ? 'started earlier by this launcher' : 'not ours: left alone by npm run stop';
         detail(`${service.name}: already running on 127.0.0.1:${service.port} (${origin})`);
         await service.configureReused?.();
         state.reused.push(service.name);
@@ -131,23 +130,32 @@ export async function ensureQueues(stage: string): Promise<void> {
   const sqs = localSqsClient(stage);
   try {
     for (const [key, queue] of Object.entries(queues)) {
-      const dlq = await sqs.send(new CreateQueueCommand({ QueueName: deadLetterQueueName(stage, key) }));
-      const { Attributes } = await sqs.send(
-        new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
-      );
-      await sqs.send(
-        new CreateQueueCommand({
-          QueueName: queueName(stage, key),
-          Attributes: {
-            VisibilityTimeout: String(queue.visibilityTimeout),
-            RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount: queue.maxReceiveCount }),
-          },
-        }),
-      );
+      await createQueueWithDeadLetters(sqs, queueName(stage, key), deadLetterQueueName(stage, key), queue);
     }
   } finally {
     sqs.destroy();
   }
+}
+
+/** Creates a queue and its DLQ (idempotent), the queue redriving to the DLQ; returns both URLs. */
+export async function createQueueWithDeadLetters(
+  sqs: SQSClient,
+  name: string,
+  deadLetterName: string,
+  { visibilityTimeout, maxReceiveCount }: { visibilityTimeout: number; maxReceiveCount: number },
+): Promise<{ queueUrl: string; deadLetterUrl: string }> {
+  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: deadLetterName }));
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }));
+  const queue = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: name,
+      Attributes: {
+        VisibilityTimeout: String(visibilityTimeout),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount }),
+      },
+    }),
+  );
+  return { queueUrl: queue.QueueUrl!, deadLetterUrl: dlq.QueueUrl! };
 }
 
 /**

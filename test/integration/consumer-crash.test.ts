@@ -1,6 +1,6 @@
-import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { DeleteQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { localPorts } from '../../infra/local/environment';
-import { localSqsClient } from '../../infra/local/platform';
+import { createQueueWithDeadLetters, localSqsClient } from '../../infra/local/platform';
 import { api } from '../helpers/api';
 import { persistedMessageNumbers, rows } from '../helpers/db';
 import { eventually } from '../helpers/eventually';
@@ -28,23 +28,15 @@ const queueUrls: Record<string, string> = {};
 async function createQueues(): Promise<Record<string, string>> {
   const env: Record<string, string> = {};
   for (const key of ['chats', 'messages']) {
-    const dlq = (await sqs.send(new CreateQueueCommand({ QueueName: `chat-system-test-${suffix}-${key}-dlq` }))).QueueUrl!;
-    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq, AttributeNames: ['QueueArn'] }));
-    const queue = (
-      await sqs.send(
-        new CreateQueueCommand({
-          QueueName: `chat-system-test-${suffix}-${key}`,
-          Attributes: {
-            VisibilityTimeout: String(VISIBILITY_SECONDS),
-            RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes!.QueueArn, maxReceiveCount: 5 }),
-          },
-        }),
-      )
-    ).QueueUrl!;
-    queueUrls[key] = queue;
-    queueUrls[`${key}-dlq`] = dlq;
-    env[`${key.toUpperCase()}_QUEUE_URL`] = queue;
-    env[`${key.toUpperCase()}_DLQ_URL`] = dlq;
+    const name = `chat-system-test-${suffix}-${key}`;
+    const { queueUrl, deadLetterUrl } = await createQueueWithDeadLetters(sqs, name, `${name}-dlq`, {
+      visibilityTimeout: VISIBILITY_SECONDS,
+      maxReceiveCount: 5,
+    });
+    queueUrls[key] = queueUrl;
+    queueUrls[`${key}-dlq`] = deadLetterUrl;
+    env[`${key.toUpperCase()}_QUEUE_URL`] = queueUrl;
+    env[`${key.toUpperCase()}_DLQ_URL`] = deadLetterUrl;
   }
   return env;
 }
